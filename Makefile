@@ -1,0 +1,51 @@
+# revlab — `make help` lists the targets. `make report` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := data/demo.duckdb
+## QUARTER: the quarter to report (default: the latest complete quarter in the data)
+QUARTER ?= latest
+SOURCE ?= $(DEMO)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data lab report test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@echo "  variables: QUARTER=$(QUARTER) SOURCE=$(SOURCE)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv with revlab and every dependency (pinned by constraints.txt)
+
+$(DEMO): $(STAMP) $(wildcard revlab/demo/*.py)
+	$(BIN)/revlab demo --out $(DEMO)
+
+data: $(DEMO) ## generate the demo company into data/demo.duckdb (skipped when up to date)
+
+lab: setup data ## start JupyterLab with the registered `revlab` kernel
+	$(BIN)/python -m ipykernel install --user --name revlab --display-name "Python (revlab)" >/dev/null
+	$(BIN)/jupyter lab notebooks/
+
+report: setup data ## render the quarterly report into reports/<quarter>/ (QUARTER=2026Q3 to choose)
+	$(BIN)/revlab report --quarter $(QUARTER) --source $(SOURCE)
+
+test: setup data ## run the test suite: package tests and notebooks under nbval
+	$(BIN)/python -m pytest
+
+lint: setup ## ruff (code and notebooks) and the thin-notebook check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m revlab.notebook_check notebooks/
+
+bench: setup ## run every benchmark script; each prints a table
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean: ## remove the virtualenv, generated data and rendered reports
+	rm -rf $(VENV) data/*.duckdb data/demo_truth reports/*/ reports/index.html .pytest_cache .ruff_cache

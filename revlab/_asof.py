@@ -1,0 +1,94 @@
+"""Point-in-time cuts: each canonical table as it was known at an as-of date, as Ibis expressions.
+
+Rows created after the date disappear; events after it are blanked (a lead converted later is
+still open at the date; a deal won later is still open). Where ``stage_history`` exists, an
+opportunity's stage, amount and expected close date are those of its last change on or before
+the date; without it, values that only a closed deal reveals (final stage, actual close date)
+are blanked for deals that closed after the date.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+LEAD_EVENTS = ("mql_at", "sql_at", "converted_at", "disqualified_at")
+CREATED = {
+    "leads": "created_at",
+    "activities": "occurred_at",
+    "opportunities": "created_at",
+    "stage_history": "entered_at",
+    "marketing_spend": "period_start",
+    "subscriptions": "start_date",
+}
+
+
+def cut(
+    name: str, table: ir.Table, as_of: pd.Timestamp, *, history: ir.Table | None = None
+) -> ir.Table:
+    """``table`` as known at ``as_of`` (inclusive)."""
+    at = ibis.literal(pd.Timestamp(as_of).to_pydatetime(), type="timestamp")
+    if name not in CREATED:
+        return table
+    known = table.filter(table[CREATED[name]] <= at)
+    if name == "leads":
+        return _leads(known, at)
+    if name == "opportunities":
+        return _opportunities(known, at, history)
+    return known
+
+
+def _blank_after(col: ir.Value, at: ir.Value) -> ir.Value:
+    return ibis.cases((col <= at, col), else_=ibis.null(col.type()))
+
+
+def _leads(t: ir.Table, at: ir.Value) -> ir.Table:
+    changes = {c: _blank_after(t[c], at) for c in LEAD_EVENTS if c in t.columns}
+    if "opportunity_id" in t.columns and "converted_at" in t.columns:
+        changes["opportunity_id"] = ibis.cases(
+            (t.converted_at <= at, t.opportunity_id), else_=ibis.null("string")
+        )
+    return t.mutate(**changes)
+
+
+def _opportunities(t: ir.Table, at: ir.Value, history: ir.Table | None) -> ir.Table:
+    if "closed_at" in t.columns:
+        closed = t.is_closed & t.closed_at.notnull() & (t.closed_at <= at)
+    else:
+        closed = t.is_closed
+    changes = {"is_closed": closed, "is_won": t.is_won & closed}
+    if "closed_at" in t.columns:
+        changes["closed_at"] = _blank_after(t.closed_at, at)
+    reveal = {
+        c: ibis.cases((closed, t[c]), else_=ibis.null(t[c].type()))
+        for c in ("close_date",)
+        if c in t.columns
+    }
+    if "stage" in t.columns:
+        reveal["stage"] = ibis.cases((closed | ~t.is_closed, t.stage), else_=ibis.null("string"))
+    if history is None:
+        return t.mutate(**changes, **reveal)
+    return _with_history(t.mutate(**changes), at, history)
+
+
+def _with_history(t: ir.Table, at: ir.Value, history: ir.Table) -> ir.Table:
+    """Stage, amount and close date from each deal's last recorded change by the date."""
+    h = history.filter(history.entered_at <= at)
+    window = ibis.window(group_by=h.opportunity_id, order_by=ibis.desc(h.entered_at))
+    last = h.mutate(_rank=ibis.row_number().over(window)).filter(lambda x: x._rank == 0)
+    fields = {"_h_stage": last.stage}
+    for col in ("amount", "close_date"):
+        if col in history.columns:
+            fields[f"_h_{col}"] = last[col]
+    last = last.select(_h_id=last.opportunity_id, **fields)
+    joined = t.left_join(last, t.opportunity_id == last._h_id)
+    changes = {}
+    for col in ("stage", "amount", "close_date"):
+        if f"_h_{col}" in joined.columns:
+            current = (
+                joined[col] if col in joined.columns else ibis.null(joined[f"_h_{col}"].type())
+            )
+            changes[col] = joined[f"_h_{col}"].coalesce(current)
+    drop = [c for c in joined.columns if c.startswith("_h_")]
+    return joined.mutate(**changes).drop(*drop)

@@ -1,0 +1,324 @@
+"""Row-level rules behind :func:`revlab.schema.validate`: coercion, value and reference checks.
+
+Every rule returns messages like ``table.column: N rows <what is wrong> (<examples>); <fix>``,
+so that one error can list every problem in a dataset.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from revlab.schema import Column, TableSpec
+
+MAX_EXAMPLES = 3
+QUARTER_PATTERN = re.compile(r"^\d{4}Q[1-4]$")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+# (table, column): what the column must not precede, for "happened before it was created" checks.
+NOT_BEFORE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "leads": ("created_at", ("mql_at", "sql_at", "converted_at", "disqualified_at")),
+    "opportunities": ("created_at", ("closed_at",)),
+    "subscriptions": ("start_date", ("end_date",)),
+}
+NON_NEGATIVE: dict[str, tuple[str, ...]] = {
+    "leads": ("acquisition_cost",),
+    "opportunities": ("amount",),
+    "stage_history": ("amount",),
+    "marketing_spend": ("spend",),
+    "targets": ("bookings_target",),
+    "subscriptions": ("amount",),
+}
+# (child table, child column) -> (parent table, parent column)
+REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
+    ("activities", "lead_id"): ("leads", "lead_id"),
+    ("opportunities", "lead_id"): ("leads", "lead_id"),
+    ("leads", "opportunity_id"): ("opportunities", "opportunity_id"),
+    ("stage_history", "opportunity_id"): ("opportunities", "opportunity_id"),
+    ("subscriptions", "renewed_from"): ("subscriptions", "subscription_id"),
+}
+
+
+def examples(frame: pd.DataFrame, mask: pd.Series, spec: TableSpec) -> str:
+    """Name a few offending rows by their id (or row number and label columns)."""
+    rows = frame.loc[mask.to_numpy()]
+    more = ", …" if len(rows) > MAX_EXAMPLES else ""
+    head = rows.head(MAX_EXAMPLES)
+    if spec.key and spec.key in frame.columns:
+        return f"{spec.key} " + ", ".join(str(v) for v in head[spec.key]) + more
+    labels = [c for c in spec.label_columns() if c in frame.columns]
+    parts = []
+    for idx, row in head.iterrows():
+        label = ", ".join(f"{c}={row[c]}" for c in labels)
+        parts.append(f"row {idx} ({label})" if label else f"row {idx}")
+    return "; ".join(parts) + more
+
+
+def _count(mask: pd.Series, verb: str = "") -> str:
+    """'1 row is' / '3 rows are' (or just the count of rows when no verb is given)."""
+    n = int(mask.sum())
+    noun = f"{n} row{'s' if n != 1 else ''}"
+    if not verb:
+        return noun
+    singular = {"are": "is", "share": "shares", "point": "points"}
+    return f"{noun} {verb if n != 1 else singular[verb]}"
+
+
+def coerce_table(
+    spec: TableSpec, frame: pd.DataFrame
+) -> tuple[list[str], list[str], pd.DataFrame | None]:
+    """Check a table's shape and give its columns canonical dtypes; values stay as they are."""
+    name = spec.name
+    if len(frame) == 0:
+        return (
+            [f"{name}: table is empty (0 rows); export its rows or leave the table out."],
+            [],
+            None,
+        )
+    missing = [c.name for c in spec.required if c.name not in frame.columns]
+    if missing:
+        has = ", ".join(sorted(map(str, frame.columns)))
+        return (
+            [
+                f"{name}.{col}: required column is missing; the table has: {has}. "
+                f"Rename the matching column to '{col}' (or map it with revlab.crm)."
+                for col in missing
+            ],
+            [],
+            None,
+        )
+    problems: list[str] = []
+    notes: list[str] = []
+    out = frame.copy()
+    for col in spec.columns.values():
+        if col.name not in out.columns:
+            continue
+        converted, bad, note = _coerce_column(out[col.name], col)
+        if bad is not None and bad.any():
+            bad_values = ", ".join(repr(v) for v in out.loc[bad.to_numpy(), col.name].head(3))
+            problems.append(
+                f"{name}.{col.name}: {_count(bad)} cannot be read as {col.kind} "
+                f"(values {bad_values}; {examples(out, bad, spec)}); fix or blank those values."
+            )
+        elif note:
+            notes.append(f"{name}.{col.name}: {note}")
+        out[col.name] = converted
+    problems += _required_not_null(spec, frame, out)
+    problems += _unique_key(spec, out)
+    return problems, notes, out
+
+
+def _coerce_column(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series | None, str]:
+    if col.kind == "timestamp":
+        return _to_timestamp(series)
+    if col.kind == "float":
+        if pd.api.types.is_bool_dtype(series):
+            return series, series.notna(), ""
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+        return values, series.notna() & values.isna(), ""
+    if col.kind == "bool":
+        return _to_bool(series)
+    return _to_string(series), None, ""
+
+
+def _to_timestamp(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        out = series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+        return out, None, f"converted timezone-aware timestamps ({series.dtype.tz}) to naive UTC"
+    if pd.api.types.is_datetime64_dtype(series):
+        return series.astype("datetime64[us]"), None, ""
+    text = series.astype("str").where(series.notna())
+    has_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).any()
+    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    out = parsed.dt.tz_localize(None).astype("datetime64[us]")
+    note = "read text as timestamps" + (
+        "; timezone offsets converted to naive UTC" if has_offset else ""
+    )
+    return out, series.notna() & out.isna(), note
+
+
+def _to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
+    if pd.api.types.is_bool_dtype(series) and series.dtype != object:
+        return series.astype(bool), None, ""
+    text = series.astype("str").str.strip().str.lower().where(series.notna())
+    text = text.replace({"1.0": "1", "0.0": "0"})
+    known = text.isin(_TRUE | _FALSE)
+    bad = series.notna() & ~known
+    return text.isin(_TRUE).where(series.notna()), bad, ""
+
+
+def _to_string(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):
+        whole = series.dropna()
+        if len(whole) and (whole == np.floor(whole)).all():
+            series = series.astype("Int64")
+    return series.astype("str").where(series.notna())
+
+
+def _required_not_null(spec: TableSpec, original: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
+    """Required columns must have a value in every row (unparseable values are reported apart)."""
+    problems = []
+    for col in spec.required:
+        empty = original[col.name].isna()
+        if empty.any():
+            problems.append(
+                f"{spec.name}.{col.name}: {_count(empty, 'are')} empty "
+                f"({examples(frame, empty, spec)}); every row of {spec.name} needs {col.name}."
+            )
+        elif col.kind == "bool":
+            frame[col.name] = frame[col.name].astype(bool)
+    return problems
+
+
+def _unique_key(spec: TableSpec, frame: pd.DataFrame) -> list[str]:
+    if not spec.key or spec.key not in frame.columns:
+        return []
+    dup = frame[spec.key].notna() & frame[spec.key].duplicated(keep=False)
+    if not dup.any():
+        return []
+    return [
+        f"{spec.name}.{spec.key}: {_count(dup, 'share')} an id with another row "
+        f"({examples(frame, dup, spec)}); ids must be unique: remove duplicate rows or re-key."
+    ]
+
+
+def check_rows(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> list[str]:
+    """Value rules within each table: signs, time order, flags, the future, quarter format."""
+    from revlab.schema import TABLES
+
+    problems: list[str] = []
+    for name, frame in tables.items():
+        spec = TABLES[name]
+        for col in NON_NEGATIVE.get(name, ()):
+            if col in frame.columns:
+                bad = frame[col] < 0
+                if bad.any():
+                    problems.append(
+                        f"{name}.{col}: {_count(bad, 'are')} negative "
+                        f"({examples(frame, bad, spec)}); "
+                        "amounts and costs must be zero or more (record refunds separately)."
+                    )
+        start, later = NOT_BEFORE.get(name, (None, ()))
+        for col in later:
+            if col in frame.columns:
+                bad = frame[col] < frame[start]
+                if bad.any():
+                    problems.append(
+                        f"{name}.{col}: {_count(bad, 'are')} before {start} "
+                        f"({examples(frame, bad, spec)}); fix the dates at the source."
+                    )
+        problems += _future_events(spec, frame, cutoff)
+    problems += _won_not_closed(tables)
+    problems += _quarter_format(tables)
+    return problems
+
+
+def _future_events(spec: TableSpec, frame: pd.DataFrame, cutoff: pd.Timestamp) -> list[str]:
+    problems = []
+    for col in spec.columns.values():
+        if col.kind == "timestamp" and col.event and col.name in frame.columns:
+            bad = frame[col.name] > cutoff
+            if bad.any():
+                problems.append(
+                    f"{spec.name}.{col.name}: {_count(bad, 'are')} after the as-of date "
+                    f"{cutoff:%Y-%m-%d %H:%M} ({examples(frame, bad, spec)}); events cannot lie "
+                    "in the future: check the time zone, or pass a later as_of."
+                )
+    return problems
+
+
+def _won_not_closed(tables: dict[str, pd.DataFrame]) -> list[str]:
+    from revlab.schema import TABLES
+
+    opps = tables.get("opportunities")
+    if opps is None:
+        return []
+    bad = opps["is_won"] & ~opps["is_closed"]
+    if not bad.any():
+        return []
+    return [
+        f"opportunities.is_won: {_count(bad, 'are')} won but not closed "
+        f"({examples(opps, bad, TABLES['opportunities'])}); a won deal is closed: set is_closed."
+    ]
+
+
+def _quarter_format(tables: dict[str, pd.DataFrame]) -> list[str]:
+    from revlab.schema import TABLES
+
+    targets = tables.get("targets")
+    if targets is None:
+        return []
+    bad = ~targets["quarter"].astype(str).str.match(QUARTER_PATTERN)
+    if not bad.any():
+        return []
+    return [
+        f"targets.quarter: {_count(bad, 'are')} not quarters like 2026Q3 "
+        f"({examples(targets, bad, TABLES['targets'])}); write them as YYYYQn."
+    ]
+
+
+def check_references(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Every id that points at another table must exist there."""
+    from revlab.schema import TABLES
+
+    problems = []
+    for (child, col), (parent, pcol) in REFERENCES.items():
+        if child not in tables or parent not in tables:
+            continue
+        c, p = tables[child], tables[parent]
+        if col not in c.columns or pcol not in p.columns:
+            continue
+        bad = c[col].notna() & ~c[col].isin(p[pcol])
+        if bad.any():
+            values = ", ".join(map(str, c.loc[bad.to_numpy(), col].drop_duplicates().head(3)))
+            problems.append(
+                f"{child}.{col}: {_count(bad, 'point')} at {parent} that do not exist "
+                f"({col} {values}; {examples(c, bad, TABLES[child])}); add the missing "
+                f"{parent} or remove those rows at the source."
+            )
+    return problems
+
+
+def suspicious(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Legal but odd data that a user should look at; returned as warning texts."""
+    found = []
+    opps = tables.get("opportunities")
+    if opps is not None:
+        zero = opps["is_won"] & (opps["amount"] == 0)
+        if zero.any():
+            found.append(f"opportunities.amount: {_count(zero)} of won deals have amount 0.")
+        if "closed_at" in opps.columns:
+            missing = opps["is_closed"] & opps["closed_at"].isna()
+            if missing.any():
+                found.append(
+                    f"opportunities.closed_at: {_count(missing)} of closed deals have no "
+                    "closed_at; "
+                    "they are left out of timing metrics."
+                )
+        median = opps["amount"].median()
+        huge = opps["amount"] > 100 * median if median and median > 0 else opps["amount"] < 0
+        if huge.any():
+            found.append(
+                f"opportunities.amount: {_count(huge, 'are')} over 100× the median deal "
+                f"({median:,.0f}); check the currency and units."
+            )
+    leads = tables.get("leads")
+    if leads is not None and {"converted_at", "opportunity_id"} <= set(leads.columns):
+        orphan = leads["converted_at"].notna() & leads["opportunity_id"].isna()
+        if orphan.any():
+            found.append(
+                f"leads.opportunity_id: {_count(orphan)} of converted leads name no deal."
+            )
+    acts = tables.get("activities")
+    if acts is not None and leads is not None:
+        created = acts["lead_id"].map(leads.set_index("lead_id")["created_at"])
+        early = acts["occurred_at"] < created
+        if early.any():
+            found.append(
+                f"activities.occurred_at: {_count(early)} of touches come before their lead's "
+                "created_at (e.g. anonymous web visits matched later); they count as history."
+            )
+    return found

@@ -1,0 +1,98 @@
+"""The `revlab` command: generate the demo company, validate a source, render the report.
+
+Exit codes: 0 success; 1 a notebook failed while rendering (the previous report is kept);
+2 bad arguments or parameters; 3 the data source is unreachable or its data is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_DATA = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `revlab` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    return int(args.run(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="revlab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", help="generate the demo company into a DuckDB file")
+    demo.add_argument("--seed", type=int, default=None, help="simulator seed")
+    demo.add_argument("--leads", type=int, default=None, help="number of leads (default size)")
+    demo.add_argument("--out", default="data/demo.duckdb", help="DuckDB file to write")
+    demo.add_argument("--truth", default=None, help="ground-truth folder (default: beside --out)")
+    demo.set_defaults(run=_run_demo)
+
+    check = sub.add_parser("validate", help="check a data source against the data contract")
+    check.add_argument("--source", default=None, help="DuckDB file, folder or URL")
+    check.add_argument("--as-of", default=None, help="nothing may happen after this date")
+    check.set_defaults(run=_run_validate)
+
+    report = sub.add_parser("report", help="render the quarterly report with papermill")
+    report.add_argument("--quarter", default="latest", help="e.g. 2026Q3, or 'latest'")
+    report.add_argument("--source", default=None, help="DuckDB file, folder or URL")
+    report.add_argument("--out", default="reports", help="folder holding one folder a quarter")
+    report.add_argument("--as-of", default=None, help="data cut (default: the quarter's end)")
+    report.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="notebook parameter (repeatable); refused if no notebook has it",
+    )
+    report.add_argument("--notebooks", default="notebooks", help="folder of notebooks to run")
+    report.set_defaults(run=_run_report)
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from revlab import demo
+
+    argv = ["--out", args.out]
+    if args.seed is not None:
+        argv += ["--seed", str(args.seed)]
+    if args.leads is not None:
+        argv += ["--leads", str(args.leads)]
+    if args.truth is not None:
+        argv += ["--truth", args.truth]
+    return int(demo.cli_main(argv) or 0)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from revlab.schema import SchemaError
+    from revlab.sources import SourceError, connect
+
+    try:
+        checked = connect(args.source).validate(as_of=args.as_of)
+    except (SchemaError, SourceError) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_DATA
+    for name, frame in checked.tables.items():
+        print(f"{name}: {len(frame):,} rows")
+    for line in [*checked.notes, *checked.warnings]:
+        print(f"note: {line}")
+    print("valid: the data meets the contract")
+    return EXIT_OK
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from revlab import report
+
+    return report.cli_report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""The canonical tables of the data contract, as code, and the checks every dataset passes.
+
+Everything downstream reads these tables, never raw exports. Column names are snake_case;
+timestamps are timezone-naive UTC (``datetime64[us]``); money is a float in one currency;
+ids are strings; flags are booleans.
+
+``validate`` checks a whole dataset at once and raises a single :class:`SchemaError` that lists
+every problem (table, column, how many rows, example row ids, and the fix). It never drops a row
+or changes a value: the only conversions it makes are the documented type coercions (text to
+timestamp or number, timezone-aware to naive UTC), and it reports each one in ``notes``.
+The row-level rules live in :mod:`revlab._rules`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["string", "timestamp", "float", "bool"]
+
+#: pandas dtype of each column kind in the canonical tables.
+PANDAS_DTYPES: dict[str, str] = {
+    "string": "str",
+    "timestamp": "datetime64[us]",
+    "float": "float64",
+    "bool": "bool",
+}
+
+
+class SchemaError(ValueError):
+    """A dataset breaks the data contract; the message lists every problem and its fix."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the data:"
+        super().__init__("\n".join([head, *(f"- {p}" for p in self.problems)]))
+
+
+class DataQualityWarning(UserWarning):
+    """Suspicious but legal data: worth a look, not a reason to stop."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    ``event`` marks timestamps of things that happened, which cannot lie after the as-of date
+    (an expected ``close_date`` or a contract's ``end_date`` may).
+    """
+
+    name: str
+    kind: Kind
+    doc: str = ""
+    event: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical table: its key, required and optional columns."""
+
+    name: str
+    doc: str
+    required: tuple[Column, ...]
+    optional: tuple[Column, ...] = ()
+    key: str | None = None
+    row_label: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        """All known columns by name, required first."""
+        return {c.name: c for c in (*self.required, *self.optional)}
+
+    def label_columns(self) -> tuple[str, ...]:
+        """Columns that name a row in error messages."""
+        return (self.key,) if self.key else self.row_label
+
+
+def _ts(name: str, doc: str = "", event: bool = True) -> Column:
+    return Column(name, "timestamp", doc, event)
+
+
+def _s(name: str, doc: str = "") -> Column:
+    return Column(name, "string", doc)
+
+
+def _f(name: str, doc: str = "") -> Column:
+    return Column(name, "float", doc)
+
+
+def _b(name: str, doc: str = "") -> Column:
+    return Column(name, "bool", doc)
+
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in [
+        TableSpec(
+            "leads",
+            "one row per new name",
+            required=(_s("lead_id"), _ts("created_at"), _s("channel")),
+            optional=(
+                _s("segment"),
+                _s("region"),
+                _f("acquisition_cost", "cost to acquire this name"),
+                _ts("mql_at"),
+                _ts("sql_at"),
+                _ts("converted_at", "when the lead became an opportunity"),
+                _s("opportunity_id"),
+                _ts("disqualified_at"),
+            ),
+            key="lead_id",
+        ),
+        TableSpec(
+            "activities",
+            "one row per touch",
+            required=(_s("lead_id"), _ts("occurred_at"), _s("activity")),
+            optional=(_s("channel"), _s("detail")),
+            row_label=("lead_id", "occurred_at"),
+        ),
+        TableSpec(
+            "opportunities",
+            "one row per deal",
+            required=(
+                _s("opportunity_id"),
+                _ts("created_at"),
+                _f("amount"),
+                _b("is_closed"),
+                _b("is_won"),
+            ),
+            optional=(
+                _s("account_id"),
+                _s("lead_id"),
+                _s("stage"),
+                _ts("close_date", "expected (open) or actual (closed) close date", event=False),
+                _ts("closed_at"),
+                _s("segment"),
+                _s("owner"),
+            ),
+            key="opportunity_id",
+        ),
+        TableSpec(
+            "stage_history",
+            "one row per change to a deal; values after the change",
+            required=(_s("opportunity_id"), _s("stage"), _ts("entered_at")),
+            optional=(_f("amount"), _ts("close_date", event=False)),
+            row_label=("opportunity_id", "entered_at"),
+        ),
+        TableSpec(
+            "marketing_spend",
+            "one row per channel and period",
+            required=(_ts("period_start"), _s("channel"), _f("spend")),
+            row_label=("channel", "period_start"),
+        ),
+        TableSpec(
+            "targets",
+            "one row per quarter",
+            required=(_s("quarter", "like 2026Q3"), _f("bookings_target")),
+            key="quarter",
+        ),
+        TableSpec(
+            "subscriptions",
+            "one row per contract term",
+            required=(
+                _s("account_id"),
+                _ts("start_date"),
+                _ts("end_date", event=False),
+                _f("amount"),
+            ),
+            optional=(_s("subscription_id"), _s("renewed_from", "subscription_id renewed")),
+            key="subscription_id",
+            row_label=("account_id", "start_date"),
+        ),
+    ]
+}
+
+#: Opportunity stages of the demo company, in funnel order; users' CRMs may differ.
+OPPORTUNITY_STAGES: tuple[str, ...] = ("discovery", "demo", "proposal", "negotiation")
+CLOSED_STAGES: tuple[str, ...] = ("closed_won", "closed_lost")
+
+
+@dataclass
+class Validated:
+    """A dataset that passed :func:`validate`: typed tables, plus what was noticed on the way."""
+
+    tables: dict[str, pd.DataFrame]
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tables
+
+
+def validate(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    require: Iterable[str] = (),
+) -> Validated:
+    """Check a dataset against the contract; raise one SchemaError listing every problem.
+
+    Parameters
+    ----------
+    tables
+        Canonical table name to DataFrame; unknown names are refused, absent ones skipped.
+    as_of
+        Nothing may have happened after this date (default: now, UTC).
+    require
+        Tables the caller's analysis needs; a missing one is a problem.
+
+    Returns
+    -------
+    Validated
+        The same rows and values with canonical dtypes, plus notes (conversions made) and
+        warnings (suspicious but legal data, also issued as DataQualityWarning).
+    """
+    from revlab import _rules
+
+    cutoff = (
+        _as_naive_utc(as_of) if as_of is not None else pd.Timestamp.now("UTC").tz_localize(None)
+    )
+    problems: list[str] = []
+    notes: list[str] = []
+    typed: dict[str, pd.DataFrame] = {}
+    for name in require:
+        if name not in tables:
+            problems.append(
+                f"{name}: table is missing; this analysis needs it. Provide a '{name}' table "
+                f"({TABLES[name].doc}) with columns "
+                f"{', '.join(c.name for c in TABLES[name].required)}."
+            )
+    for name, frame in tables.items():
+        if name not in TABLES:
+            problems.append(
+                f"{name}: unknown table; canonical tables are {', '.join(TABLES)}. "
+                "Rename it or map it with revlab.crm."
+            )
+            continue
+        frame_problems, frame_notes, typed_frame = _rules.coerce_table(TABLES[name], frame)
+        problems += frame_problems
+        notes += frame_notes
+        if typed_frame is not None:
+            typed[name] = typed_frame
+    problems += _rules.check_rows(typed, cutoff)
+    problems += _rules.check_references(typed)
+    if problems:
+        raise SchemaError(problems)
+    found = _rules.suspicious(typed)
+    for w in found:
+        warnings.warn(w, DataQualityWarning, stacklevel=2)
+    return Validated(typed, notes, found)
+
+
+def _as_naive_utc(value: str | pd.Timestamp) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def describe() -> pd.DataFrame:
+    """The data contract as a table: one row per column of every canonical table."""
+    rows = [
+        {
+            "table": t.name,
+            "column": c.name,
+            "kind": c.kind,
+            "required": c in t.required,
+            "doc": c.doc,
+        }
+        for t in TABLES.values()
+        for c in t.columns.values()
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,244 @@
+"""Connect to data: a DuckDB file, a folder of CSV/Parquet files, or any Ibis backend.
+
+``connect(source)`` returns a :class:`Source` that gives every canonical table as an Ibis table
+(queries run where the data lives) and as pandas on request. ``as_of`` cuts the data to what
+was known at that date, so back-tests and propensity snapshots see no future.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from revlab.schema import TABLES, SchemaError, Validated, validate
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+#: Where `make data` writes the demo company, relative to the project root.
+DEFAULT_SOURCE = "data/demo.duckdb"
+FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+IBIS_TYPES = {"string": "string", "timestamp": "timestamp", "float": "float64", "bool": "boolean"}
+
+
+class SourceError(ValueError):
+    """A source cannot be reached or does not hold what was asked of it."""
+
+
+def resolve_path(path: str | os.PathLike) -> Path:
+    """Find a relative path from the working directory or a parent (notebooks run in one)."""
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    for parent in Path.cwd().parents:
+        if (parent / p).exists():
+            return parent / p
+    return p
+
+
+def connect(
+    source: Any = None,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    tables: Mapping[str, str] | None = None,
+    database: str | None = None,
+) -> Source:
+    """Open a data source holding (some of) the canonical tables.
+
+    Parameters
+    ----------
+    source
+        A DuckDB file path (default ``data/demo.duckdb``); a folder with one ``<table>.parquet``
+        or ``<table>.csv`` per table; a connection URL such as ``postgresql://user@host/db``; an
+        Ibis backend; a Spark session; or a dict of pandas DataFrames.
+    as_of
+        Show only what was known at this date (see :meth:`Source.at`).
+    tables
+        Canonical name to the name in the source, when the source names them differently.
+    database
+        Schema or database holding the tables, for warehouses.
+    """
+    backend, label = _open_backend(DEFAULT_SOURCE if source is None else source)
+    return Source(backend, label=label, as_of=as_of, names=dict(tables or {}), database=database)
+
+
+def _open_backend(source: Any) -> tuple[BaseBackend, str]:
+    import ibis
+
+    if isinstance(source, Mapping):
+        con = _duckdb_utc(ibis.duckdb.connect())
+        for name, frame in source.items():
+            con.create_table(name, frame)
+        return con, "in-memory tables"
+    if type(source).__name__ == "SparkSession":
+        return ibis.pyspark.connect(source), "Spark session"
+    if isinstance(source, ibis.BaseBackend):
+        return source, f"{source.name} connection"
+    text = str(source)
+    if "://" in text:
+        try:
+            return ibis.connect(text), _redact(text)
+        except Exception as exc:  # noqa: BLE001 - any driver error means "cannot reach"
+            detail = str(exc).replace(text, _redact(text))
+            raise SourceError(f"cannot connect to {_redact(text)}: {detail}") from None
+    path = resolve_path(text)
+    if path.is_dir():
+        return _folder_backend(path), str(path)
+    if path.suffix in {".duckdb", ".db", ".ddb"}:
+        if not path.exists():
+            hint = " Run `make data` to generate the demo company." if "demo" in path.name else ""
+            raise SourceError(f"DuckDB file {path} does not exist.{hint}")
+        return _duckdb_utc(ibis.duckdb.connect(str(path), read_only=True)), str(path)
+    raise SourceError(
+        f"cannot read source {text!r}: give a .duckdb file, a folder of CSV/Parquet files, "
+        "a connection URL (postgresql://…), an Ibis backend or a dict of DataFrames."
+    )
+
+
+def _duckdb_utc(con: BaseBackend) -> BaseBackend:
+    con.raw_sql("SET TimeZone = 'UTC'")  # casts from TIMESTAMPTZ give naive UTC, not local time
+    return con
+
+
+def _folder_backend(folder: Path) -> BaseBackend:
+    import ibis
+
+    con = _duckdb_utc(ibis.duckdb.connect())
+    found = False
+    for name in TABLES:
+        for suffix in FILE_SUFFIXES:
+            path = folder / f"{name}{suffix}"
+            if path.exists():
+                reader = con.read_parquet if suffix == ".parquet" else con.read_csv
+                reader(str(path), table_name=name)
+                found = True
+                break
+    if not found:
+        raise SourceError(
+            f"folder {folder} holds no canonical table files; expected files such as "
+            f"leads.csv or opportunities.parquet (one per table: {', '.join(TABLES)})."
+        )
+    return con
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a connection URL before it is printed or stored."""
+    head, sep, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        return f"{head}{sep}{user}:***@{rest.split('@', 1)[1]}"
+    return url
+
+
+class Source:
+    """Canonical tables from one backend, optionally cut at an as-of date."""
+
+    def __init__(
+        self,
+        backend: BaseBackend,
+        *,
+        label: str,
+        as_of: str | pd.Timestamp | None = None,
+        names: dict[str, str] | None = None,
+        database: str | None = None,
+    ):
+        self.backend = backend
+        self.label = label
+        self.as_of = None if as_of is None else pd.Timestamp(as_of)
+        self.names = names or {}
+        self.database = database
+
+    def __repr__(self) -> str:
+        cut = f", as_of={self.as_of:%Y-%m-%d}" if self.as_of is not None else ""
+        return f"Source({self.label}{cut}; tables: {', '.join(self.available())})"
+
+    def at(self, as_of: str | pd.Timestamp | None) -> Source:
+        """The same data as it stood at ``as_of`` (None: everything)."""
+        return Source(
+            self.backend, label=self.label, as_of=as_of, names=self.names, database=self.database
+        )
+
+    def available(self) -> list[str]:
+        """Canonical tables this source holds."""
+        present = set(self.backend.list_tables(database=self.database))
+        return [t for t in TABLES if self.names.get(t, t) in present]
+
+    def has(self, *names: str) -> bool:
+        """Whether every named table is present."""
+        have = set(self.available())
+        return all(n in have for n in names)
+
+    def require(self, *names: str, analysis: str = "this analysis") -> None:
+        """Raise a clear error naming the missing tables an analysis needs."""
+        missing = [n for n in names if not self.has(n)]
+        if missing:
+            raise SourceError(
+                f"{analysis} needs table(s) {', '.join(missing)}, which {self.label} does not "
+                f"have (it has: {', '.join(self.available()) or 'none'})."
+            )
+
+    def raw(self, name: str) -> ir.Table:
+        """The table exactly as stored, without casts or the as-of cut."""
+        if name not in TABLES:
+            raise SourceError(f"unknown table {name!r}; canonical tables are {', '.join(TABLES)}.")
+        self.require(name, analysis=f"reading '{name}'")
+        return self.backend.table(self.names.get(name, name), database=self.database)
+
+    def table(self, name: str) -> ir.Table:
+        """The table with canonical column types, cut at the as-of date."""
+        from revlab import _asof
+
+        typed = _cast_canonical(self.raw(name), name)
+        if self.as_of is None:
+            return typed
+        history = None
+        if name == "opportunities" and self.has("stage_history"):
+            history = _cast_canonical(self.raw("stage_history"), "stage_history")
+        return _asof.cut(name, typed, self.as_of, history=history)
+
+    def to_pandas(self, name: str) -> pd.DataFrame:
+        """The table as pandas, with canonical dtypes (identical whatever the backend)."""
+        frame = self.table(name).to_pandas()
+        for col in TABLES[name].columns.values():
+            if col.name in frame.columns:
+                frame[col.name] = _pandas_dtype(frame[col.name], col.kind)
+        return frame
+
+    def load(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """Several tables as pandas (default: every table present)."""
+        return {n: self.to_pandas(n) for n in (names or self.available())}
+
+    def validate(self, *, require: Iterable[str] = (), as_of: Any = None) -> Validated:
+        """Validate every table as stored against the contract (see :func:`revlab.validate`)."""
+        tables = {n: self.raw(n).to_pandas() for n in self.available()}
+        missing = [n for n in require if n not in tables]
+        if missing and not tables:
+            raise SchemaError([f"{self.label}: holds none of the canonical tables."])
+        return validate(tables, as_of=as_of if as_of is not None else self.as_of, require=require)
+
+
+def _cast_canonical(table: ir.Table, name: str) -> ir.Table:
+    casts = {}
+    for col in TABLES[name].columns.values():
+        if col.name in table.columns:
+            target = IBIS_TYPES[col.kind]
+            if str(table[col.name].type()).split("(")[0] != target:
+                casts[col.name] = table[col.name].cast(target)
+    return table.mutate(**casts) if casts else table
+
+
+def _pandas_dtype(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "timestamp":
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return series.astype("datetime64[us]")
+    if kind == "string":
+        return series.astype("str").where(series.notna())
+    if kind == "bool" and series.isna().any():
+        return series
+    return series.astype({"float": "float64", "bool": "bool"}[kind])
