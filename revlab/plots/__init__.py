@@ -1,0 +1,38 @@
+"""Every figure revlab draws: functions that take computed frames and return Axes.
+
+Functions live in one module per concern (``funnel``, ``propensity``, ``forecast`` ...) and are
+reachable here as ``revlab.plots.plot_x``. Nothing here queries data or changes global state,
+except :func:`use_style`, which a notebook calls once in its setup cell.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_MODULES = ("funnel", "propensity", "forecast", "pipeline", "lifecycle")
+
+#: Colours per role, shared by every figure so a channel looks the same everywhere.
+PALETTE = "colorblind"
+
+
+def use_style() -> None:
+    """Apply revlab's figure style (seaborn whitegrid, readable sizes); call once per notebook."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    mpl.rcParams.update({"figure.figsize": (8, 4.5), "figure.dpi": 96, "axes.titleweight": "bold"})
+
+
+def __getattr__(name: str) -> Any:
+    for module in _MODULES:
+        try:
+            mod = import_module(f"revlab.plots.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"revlab.plots.{module}":
+                continue
+            raise
+        if hasattr(mod, name):
+            return getattr(mod, name)
+    raise AttributeError(f"revlab.plots has no figure {name!r}")
