@@ -82,3 +82,19 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         "marketing_spend": spend,
         "targets": targets,
     }
+
+
+@pytest.fixture(scope="session")
+def demo_company():
+    """The default demo company (tables and ground truth), simulated once per test session."""
+    from revlab import demo
+
+    return demo.simulate()
+
+
+@pytest.fixture(scope="session")
+def demo_source(demo_company):
+    """A Source over the default demo company's tables (in-memory DuckDB)."""
+    from revlab.sources import connect
+
+    return connect(demo_company.tables)
