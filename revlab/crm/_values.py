@@ -1,0 +1,143 @@
+"""Parse raw export values into canonical dtypes, reporting every value that does not parse.
+
+Each parser returns ``(parsed, bad)``: the parsed series and a boolean mask of rows whose
+non-empty value could not be read. Callers turn the mask into one message per column.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from revlab.schema import PANDAS_DTYPES
+
+TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+FALSE = frozenset({"false", "f", "no", "n", "0", "0.0"})
+EPOCH_UNITS = {"epoch_s": "s", "epoch_ms": "ms"}
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+
+
+def blank_to_na(series: pd.Series) -> pd.Series:
+    """Treat empty and whitespace-only text as missing; other values are left alone."""
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return series
+    text = series.where(series.isna(), series.astype("str").str.strip())
+    return series.where(text.ne("") | series.isna())
+
+
+def to_text(series: pd.Series) -> pd.Series:
+    """Values as stripped strings (ids, labels); whole floats lose their '.0'; missing stays."""
+    series = blank_to_na(series)
+    if pd.api.types.is_float_dtype(series):
+        whole = series.dropna()
+        if len(whole) and (whole == np.floor(whole)).all():
+            series = series.astype("Int64")
+    text = series.astype(PANDAS_DTYPES["string"])
+    return text.str.strip().where(series.notna())
+
+
+def to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Read true/false, yes/no, 1/0 (any case); a missing or other value is bad."""
+    if pd.api.types.is_bool_dtype(series) and series.dtype != object:
+        return series.astype(bool), pd.Series(False, index=series.index)
+    text = to_text(series).str.lower()
+    bad = ~text.isin(TRUE | FALSE)
+    return text.isin(TRUE).astype(bool), bad
+
+
+def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Read numbers; empty stays missing, anything else that is not a number is bad."""
+    series = blank_to_na(series)
+    if pd.api.types.is_bool_dtype(series):
+        return pd.Series(np.nan, index=series.index), series.notna()
+    values = pd.to_numeric(series, errors="coerce").astype(PANDAS_DTYPES["float"])
+    return values, series.notna() & values.isna()
+
+
+def to_timestamp(
+    series: pd.Series, *, fmt: str | None = None, timezone: str = "UTC"
+) -> tuple[pd.Series, pd.Series]:
+    """Read timestamps as naive UTC.
+
+    Values with an offset (``2024-03-05T14:22:10.000+0000``, ``...Z``) are converted to UTC;
+    values without one are taken to be in ``timezone``, except dates without a time, which
+    name a calendar day and stay at midnight. ``fmt`` is a ``strftime`` format,
+    ``"epoch_ms"`` / ``"epoch_s"`` for Unix times, or None for ISO 8601.
+    """
+    series = blank_to_na(series)
+    dtype = PANDAS_DTYPES["timestamp"]
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        out = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return out.astype(dtype), pd.Series(False, index=series.index)
+    if pd.api.types.is_datetime64_dtype(series):
+        out = _localize(series, timezone)
+        return out.astype(dtype), pd.Series(False, index=series.index)
+    if fmt in EPOCH_UNITS:
+        numbers = pd.to_numeric(series, errors="coerce")
+        out = pd.to_datetime(numbers, unit=EPOCH_UNITS[fmt], errors="coerce")
+        return out.astype(dtype), series.notna() & out.isna()
+    text = series.astype(PANDAS_DTYPES["string"]).str.strip().where(series.notna())
+    aware = text.str.contains(_OFFSET, na=False)
+    out = pd.Series(pd.NaT, index=series.index, dtype=dtype)
+    kwargs = {"format": fmt or "ISO8601", "errors": "coerce"}
+    try:
+        if aware.any():
+            parsed = pd.to_datetime(text[aware], utc=True, **kwargs)
+            out[aware] = parsed.dt.tz_localize(None).astype(dtype)
+        naive = text.notna() & ~aware
+        if naive.any():
+            parsed = pd.to_datetime(text[naive], **kwargs)
+            # A date without a time is a calendar day: it is not shifted by the time zone.
+            days = _date_only(text[naive], fmt)
+            parsed[~days] = _localize(parsed[~days], timezone)
+            out[naive] = parsed.astype(dtype)
+    except (ValueError, OverflowError):  # e.g. a format that cannot parse any value
+        return out, series.notna()
+    return out, series.notna() & out.isna()
+
+
+def _date_only(text: pd.Series, fmt: str | None) -> pd.Series:
+    if fmt is not None:
+        has_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%X", "%T", "%c"))
+        return pd.Series(not has_time, index=text.index)
+    return text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+
+
+def _localize(values: pd.Series, timezone: str) -> pd.Series:
+    if timezone.upper() == "UTC":
+        return values
+    local = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    return local.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def infer_attribute(series: pd.Series) -> pd.Series:
+    """Type an extra attribute: booleans or numbers when every value reads so, else text."""
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return series
+    series = blank_to_na(series)
+    if series.notna().any():
+        flags, bad = to_bool(series)
+        if not bad.any():
+            return flags
+        numbers, bad = to_float(series)
+        if not bad.any():
+            return numbers
+    return to_text(series)
+
+
+def snake_case(name: str) -> str:
+    """``NumberOfEmployees`` → ``number_of_employees``; ``Lead Status`` → ``lead_status``.
+
+    Salesforce's custom-field suffix ``__c`` is dropped (``Region__c`` → ``region``).
+    """
+    name = re.sub(r"__c$", "", str(name).strip())
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+
+
+def header_key(name: str) -> str:
+    """Loose form of a header for matching: case, spaces and punctuation ignored."""
+    return re.sub(r"[^0-9a-z]+", "", str(name).lower())
