@@ -123,6 +123,12 @@ class ColumnMap:
         doubled = sorted({t for t in targets if targets.count(t) > 1})
         if doubled:
             problems.append(f"several columns are renamed to {', '.join(doubled)}; keep one each.")
+        both = sorted(t for t, v in self.values.items() if t in targets and not v.when_missing)
+        if both:
+            problems.append(
+                f"{', '.join(both)} come from both a rename and a value map; keep one, or set "
+                "`when_missing: true` on the value map."
+            )
         if isinstance(self.keep, str) and self.keep not in ("all", "none"):
             problems.append(f"keep must be 'all', 'none' or a list of columns, not {self.keep!r}.")
         if problems:

@@ -16,9 +16,11 @@ Timestamps such as ``2024-03-05T14:22:10.000+0000`` are UTC and become naive UTC
 converted (or a deal closed) on the day it was created gets its creation time, so that the
 event does not precede the record. ``closed_at`` of a closed opportunity is its ``CloseDate``
 (Salesforce's own convention: the close date of a closed deal is when it closed); open
-opportunities have no ``closed_at``. Salesforce opportunities carry no lead id: when the Lead
-export is given, ``opportunities.lead_id`` is the lead whose ``ConvertedOpportunityId`` names
-the deal (the earliest converted, if several leads were merged into one deal).
+opportunities have no ``closed_at``. Salesforce keeps no time of disqualification, so
+``disqualified_at`` stays unset; ``Status`` is kept as an attribute. Salesforce opportunities
+carry no lead id: when the Lead export is given, ``opportunities.lead_id`` is the lead whose
+``ConvertedOpportunityId`` names the deal (the earliest converted, if several leads were
+merged into one deal).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pandas as pd
 
 from ._load import Source, canonical_order, load_export
 from ._mapping import ColumnMap, stage_values
+from ._values import to_text
 
 #: Salesforce's default opportunity stages, by outcome.
 SALESFORCE_STAGES: dict[str, tuple[str, ...]] = {
@@ -146,5 +149,5 @@ def link_leads(opportunities: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame
     order = "converted_at" if "converted_at" in leads.columns else "created_at"
     converted = leads.dropna(subset=["opportunity_id"]).sort_values(order, kind="stable")
     first = converted.drop_duplicates("opportunity_id").set_index("opportunity_id")["lead_id"]
-    out = opportunities.assign(lead_id=opportunities["opportunity_id"].map(first))
+    out = opportunities.assign(lead_id=to_text(opportunities["opportunity_id"].map(first)))
     return out[canonical_order(out.columns, "opportunities")]

@@ -149,6 +149,17 @@ def test_unknown_mapping_key_and_table():
         crm.read_mapping({"table": "deals"})
 
 
+def test_rename_and_value_map_to_one_column_is_refused():
+    with pytest.raises(SchemaError, match="is_won come from both a rename and a value map"):
+        crm.read_mapping(
+            {
+                "table": "opportunities",
+                "renames": {"Won": "is_won"},
+                "values": {"is_won": {"from": "Stage", "map": {"Won": True}}},
+            }
+        )
+
+
 def test_attribute_clash_is_reported():
     frame = pd.DataFrame(
         {"Id": ["1"], "Created": ["2024-01-01"], "Source": ["web"], "Lead ID": ["x"]}
