@@ -46,6 +46,15 @@ class Quarter:
         """The last quarter that had ended by ``as_of``."""
         return cls.containing(as_of).shift(-1)
 
+    @classmethod
+    def latest_covered(cls, data_end: str | pd.Timestamp | None) -> Quarter:
+        """The last quarter that data ending at ``data_end`` covers to its last day."""
+        if data_end is None or pd.isna(data_end):
+            return cls.latest_complete(pd.Timestamp.now())
+        end = pd.Timestamp(data_end)
+        q = cls.containing(end)
+        return q if end.normalize() >= q.last_day else q.previous
+
     def __str__(self) -> str:
         return f"{self.year}Q{self.q}"
 

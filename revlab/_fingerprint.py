@@ -1,0 +1,46 @@
+"""Reproducibility facts for a run: package versions and a fingerprint of the data."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+
+from revlab.sources import Source
+
+_PACKAGES = ("revlab", "pandas", "numpy", "ibis-framework", "duckdb", "scikit-learn", "pymc")
+_CREATED = {
+    "leads": "created_at",
+    "activities": "occurred_at",
+    "opportunities": "created_at",
+    "stage_history": "entered_at",
+    "marketing_spend": "period_start",
+    "subscriptions": "start_date",
+}
+
+
+def versions() -> dict[str, str]:
+    """Python and the versions of the packages a result depends on."""
+    found = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def fingerprint(src: Source) -> str:
+    """A short hash of each table's row count and latest time: same data, same fingerprint."""
+    parts = []
+    for name in src.available():
+        table = src.table(name)
+        col = _CREATED.get(name)
+        stats = (
+            table.aggregate(n=table.count(), latest=table[col].max())
+            if col
+            else table.aggregate(n=table.count())
+        )
+        row = stats.to_pandas().iloc[0].to_dict()
+        parts.append(f"{name}:{row}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]

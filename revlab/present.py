@@ -1,0 +1,259 @@
+"""Presenting results inside notebooks: the run's context, prose from numbers, tables, records.
+
+A notebook calls :func:`setup` once, then writes its narrative with :func:`say` (numbers
+formatted by :func:`money`, :func:`pct`, ...), shows tables with :func:`table`, and records
+headline figures with :func:`record` for the report's scorecard. Text that may come from the
+data (channel names, stages) is HTML-escaped on the way out.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from revlab.periods import Quarter
+
+if TYPE_CHECKING:
+    from revlab.sources import Source
+
+#: MIME type of a recorded headline figure: invisible in HTML, read by revlab.report.
+METRIC_MIME = "application/vnd.revlab.metric+json"
+#: MIME type of a skipped section, listed on the scorecard.
+SKIP_MIME = "application/vnd.revlab.skip+json"
+#: Currency symbol used by :func:`money`.
+CURRENCY = "$"
+UNITS = ("count", "money", "pct", "days", "ratio", "number")
+
+
+@dataclass
+class Run:
+    """What a notebook run is about: the data cut, the quarter, the seed and the parameters."""
+
+    src: Source
+    quarter: Quarter
+    as_of: pd.Timestamp
+    data_end: pd.Timestamp | None
+    seed: int
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def previous(self) -> Quarter:
+        """The quarter before the one reported."""
+        return self.quarter.previous
+
+    @property
+    def year_ago(self) -> Quarter:
+        """The same quarter a year earlier."""
+        return self.quarter.year_ago
+
+    def has(self, *tables: str) -> bool:
+        """Whether the source holds every named table."""
+        return self.src.has(*tables)
+
+    def seeds(self, k: int) -> list[int]:
+        """``k`` independent sub-seeds derived from the run's seed."""
+        children = np.random.SeedSequence(self.seed).spawn(k)
+        return [int(c.generate_state(1)[0]) for c in children]
+
+
+def setup(
+    *,
+    source: str,
+    quarter: str = "latest",
+    as_of: str = "",
+    seed: int = 0,
+    show: bool = True,
+    **parameters: Any,
+) -> Run:
+    """Open the source, resolve the quarter and the as-of cut, and show what the run is about.
+
+    ``quarter="latest"`` is the last quarter the data covers completely; an empty ``as_of``
+    is the quarter's end, so the run sees exactly what was known when the quarter closed.
+    """
+    from revlab.sources import connect
+
+    full = connect(source or None)
+    end = data_end(full)
+    q = Quarter.latest_covered(end) if quarter in ("", "latest") else Quarter.parse(quarter)
+    cut = pd.Timestamp(as_of) if as_of else q.end
+    params = {"source": full.label, "quarter": str(q), "as_of": f"{cut:%Y-%m-%d}", "seed": seed}
+    run = Run(full.at(cut), q, cut, end, seed, {**params, **parameters})
+    if show:
+        through = f"{(cut - pd.Timedelta(microseconds=1)):%Y-%m-%d}"
+        note = ""
+        if end is not None and end < cut - pd.Timedelta(days=1):
+            note = f" The data end on {end:%Y-%m-%d}, before the end of the quarter."
+        say(f"**Quarter {q}** · data known through {through} · source `{full.label}`.{note}")
+    return run
+
+
+def data_end(src: Source) -> pd.Timestamp | None:
+    """The latest creation time in the source (leads, opportunities or activities)."""
+    latest = []
+    for name, col in (("leads", "created_at"), ("opportunities", "created_at")):
+        if src.has(name):
+            value = src.table(name)[col].max().execute()
+            if value is not None and not pd.isna(value):
+                latest.append(pd.Timestamp(value))
+    return max(latest) if latest else None
+
+
+# --- numbers as words -------------------------------------------------------------------
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA
+
+
+def money(x: float | None, *, digits: int = 1) -> str:
+    """``$1.2M``, ``$45.6k``, ``$950``; ``n/a`` when missing."""
+    if _missing(x):
+        return "n/a"
+    sign, v = ("-" if x < 0 else ""), abs(float(x))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= size:
+            return f"{sign}{CURRENCY}{v / size:,.{digits}f}{suffix}"
+    return f"{sign}{CURRENCY}{v:,.0f}"
+
+
+def pct(x: float | None, *, digits: int = 1) -> str:
+    """A share as a percentage: ``0.234`` → ``23.4%``."""
+    return "n/a" if _missing(x) else f"{100 * float(x):.{digits}f}%"
+
+
+def count(x: float | None) -> str:
+    """A count with thousands separators."""
+    return "n/a" if _missing(x) else f"{float(x):,.0f}"
+
+
+def days(x: float | None) -> str:
+    """A duration in days."""
+    return "n/a" if _missing(x) else f"{float(x):,.0f} days"
+
+
+def number(x: float | None, *, digits: int = 2) -> str:
+    """A plain number."""
+    return "n/a" if _missing(x) else f"{float(x):,.{digits}f}"
+
+
+def fmt(x: float | None, unit: str) -> str:
+    """Format a value by its unit name (count, money, pct, days, ratio, number)."""
+    if unit == "ratio":
+        return "n/a" if _missing(x) else f"{float(x):.2f}×"
+    return {"count": count, "money": money, "pct": pct, "days": days, "number": number}[unit](x)
+
+
+def change(new: float | None, old: float | None, *, unit: str = "count") -> str:
+    """The change from ``old`` to ``new``: points for shares, per cent for everything else."""
+    if _missing(new) or _missing(old):
+        return "n/a"
+    if unit == "pct":
+        return f"{100 * (new - old):+.1f} pts"
+    if old == 0:
+        return "n/a (was 0)"
+    return f"{100 * (new / old - 1):+.1f}%"
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def _display(obj: Any, raw: bool = False) -> None:
+    from IPython.display import display
+
+    display(obj, raw=raw)
+
+
+def say(text: str) -> None:
+    """Show narrative Markdown; ``<``, ``>`` and ``&`` are escaped, so data cannot inject HTML."""
+    from IPython.display import Markdown
+
+    _display(Markdown(html.escape(text, quote=False)))
+
+
+def skipped(analysis: str, *, needs: list[str] | tuple[str, ...]) -> None:
+    """Say plainly that a section was skipped and which table would enable it."""
+    tables = ", ".join(f"`{t}`" for t in needs)
+    say(
+        f"> **Skipped: {analysis}.** It needs the {tables} table(s), which this data source "
+        "does not have. Add them to the source to enable this section."
+    )
+    _display({SKIP_MIME: {"analysis": analysis, "needs": list(needs)}}, raw=True)
+
+
+def record(
+    key: str,
+    value: float | None,
+    *,
+    label: str,
+    unit: str = "number",
+    previous: float | None = None,
+    better: str | None = "higher",
+) -> None:
+    """Record a headline figure for the report's scorecard (not visible in the page).
+
+    ``better`` is "higher", "lower" or None and colours the change on the scorecard.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
+    payload = {
+        "key": key,
+        "label": label,
+        "unit": unit,
+        "value": None if _missing(value) else float(value),
+        "previous": None if _missing(previous) else float(previous),
+        "better": better,
+    }
+    _display({METRIC_MIME: payload}, raw=True)
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    money: tuple[str, ...] | list[str] = (),
+    pct: tuple[str, ...] | list[str] = (),
+    count: tuple[str, ...] | list[str] = (),
+    days: tuple[str, ...] | list[str] = (),
+    number: tuple[str, ...] | list[str] = (),
+    caption: str | None = None,
+    max_rows: int = 30,
+):
+    """A readable table: formatted money and percentages, escaped text, no index."""
+    shown = frame.head(max_rows)
+    formats = {}
+    for unit, cols in (
+        ("money", money),
+        ("pct", pct),
+        ("count", count),
+        ("days", days),
+        ("number", number),
+    ):
+        for col in cols:
+            formats[col] = lambda v, u=unit: fmt(v, u)
+    styler = shown.style.format(formats, escape="html", na_rep="n/a").hide(axis="index")
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    if len(frame) > max_rows:
+        styler = styler.set_caption(
+            html.escape(
+                f"{caption + ' — ' if caption else ''}first {max_rows} of {len(frame)} rows"
+            )
+        )
+    return styler
+
+
+def footer(run: Run) -> None:
+    """Versions, parameters and a data fingerprint, so a reader can reproduce the run."""
+    from revlab._fingerprint import fingerprint, versions
+
+    lines = ["**Reproducibility.**", ""]
+    lines.append("Parameters: " + ", ".join(f"`{k}={v}`" for k, v in run.parameters.items()))
+    lines.append("")
+    lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    lines.append("")
+    lines.append(f"Data fingerprint: `{fingerprint(run.src)}` (row counts and latest times).")
+    say("\n".join(lines))

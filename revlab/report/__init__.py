@@ -1,0 +1,49 @@
+"""The quarterly report: papermill runs of every notebook, HTML for reviewers, a scorecard.
+
+``revlab report --quarter 2026Q3`` (or ``make report``) runs :func:`build`. Exit codes:
+0 success; 1 a notebook failed (previous report kept, failed notebook saved);
+2 bad arguments or parameters; 3 the source is unreachable or its data invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from revlab.report.run import NotebookFailed, ReportError, ReportResult, build
+
+__all__ = ["build", "cli_report", "NotebookFailed", "ReportError", "ReportResult"]
+
+
+def cli_report(args: argparse.Namespace) -> int:
+    """Run the report from parsed command-line arguments; print where it is or what failed."""
+    from revlab.cli import EXIT_DATA, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+    from revlab.periods import PeriodError
+    from revlab.report.params import ParameterError
+    from revlab.schema import SchemaError
+    from revlab.sources import SourceError
+
+    try:
+        result = build(
+            quarter=args.quarter,
+            source=args.source,
+            out=args.out,
+            as_of=args.as_of or "",
+            parameters=[tuple(p) for p in args.parameter],
+            notebooks_dir=args.notebooks,
+        )
+    except (ParameterError, PeriodError) as exc:
+        print(f"revlab report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SourceError, SchemaError) as exc:
+        print(f"revlab report: the data cannot be used.\n{exc}", file=sys.stderr)
+        return EXIT_DATA
+    except NotebookFailed as exc:
+        print(f"revlab report: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except ReportError as exc:
+        print(f"revlab report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    times = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
+    print(f"Report for {result.quarter} ({times}):\n  {result.index.resolve()}")
+    return EXIT_OK

@@ -1,0 +1,94 @@
+"""Render executed notebooks to self-contained HTML: a reviewer page without code, and one with.
+
+Images are embedded by nbconvert; the CDN scripts of its template (require.js, MathJax) are
+removed so a page opens with no network. A banner gives quarter, as-of date, source and run date.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from revlab.present import METRIC_MIME, SKIP_MIME
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.I)
+_REMOTE_LINK = re.compile(r'<link[^>]*\bhref="https?://[^"]*"[^>]*>\s*', re.I)
+_BANNER_CSS = """
+<style>
+.revlab-banner{font-family:system-ui,sans-serif;background:#0b3954;color:#fff;padding:14px 24px}
+.revlab-banner h1{margin:0 0 4px 0;font-size:1.4em;color:#fff}
+.revlab-banner .meta{opacity:.9;font-size:.92em}
+.revlab-banner a{color:#bfdbf7}
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the banner of every page says."""
+
+    title: str
+    quarter: str
+    as_of: str
+    source: str
+    run_date: str
+
+
+def notebook_title(nb) -> str:
+    """The first Markdown heading of a notebook, without the hashes."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return "revlab report"
+
+
+def _without_records(nb):
+    """A copy without the invisible scorecard outputs (nbconvert would warn about them)."""
+    clean = copy.deepcopy(nb)
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not ({METRIC_MIME, SKIP_MIME} & set(o.get("data", {})))
+            ]
+    return clean
+
+
+def banner(info: PageInfo, *, index_href: str | None = "index.html") -> str:
+    """The page header: title, quarter, as-of date, data source, run date."""
+    back = f' · <a href="{html.escape(index_href)}">scorecard</a>' if index_href else ""
+    return (
+        f'{_BANNER_CSS}<header class="revlab-banner"><h1>{html.escape(info.title)}</h1>'
+        f'<div class="meta">Quarter {html.escape(info.quarter)} · data as of '
+        f"{html.escape(info.as_of)} · source {html.escape(info.source)} · run "
+        f"{html.escape(info.run_date)}{back}</div></header>"
+    )
+
+
+def offline(page: str) -> str:
+    """Drop remote scripts and stylesheets so the page needs no network."""
+    return _REMOTE_LINK.sub("", _REMOTE_SCRIPT.sub("", page))
+
+
+def render(notebook: Path, info: PageInfo, *, with_code: bool) -> str:
+    """One executed notebook as a self-contained HTML page."""
+    from nbconvert import HTMLExporter
+
+    nb = _without_records(nbformat.read(notebook, as_version=4))
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=not with_code,
+        exclude_input_prompt=not with_code,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    title = f"<title>{html.escape(info.title)}</title>"
+    body = re.sub(r"<title>.*?</title>", title, body, count=1, flags=re.S)
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner(info), body, count=1)
+    return offline(body)

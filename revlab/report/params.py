@@ -1,0 +1,86 @@
+"""Notebook parameters: read them from each notebook, and refuse unknown names or wrong types.
+
+papermill only warns about a parameter a notebook does not declare; a scheduled report must
+instead stop before any notebook runs, and say which parameters exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+class ParameterError(ValueError):
+    """A report parameter that no notebook declares, or a value of the wrong type."""
+
+
+def declared(notebook: Path) -> dict[str, dict[str, Any]]:
+    """Parameters a notebook declares: name -> {type, default, help} (papermill's inspection)."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    return {
+        name: {
+            "type": (info.get("inferred_type_name") or "str").replace("None", "str"),
+            "default": info.get("default"),
+            "help": info.get("help", ""),
+        }
+        for name, info in found.items()
+    }
+
+
+def describe(specs: Mapping[Path, Mapping[str, Mapping[str, Any]]]) -> str:
+    """Every notebook's parameters with type, default and help, for an error message."""
+    lines = []
+    for notebook, params in specs.items():
+        lines.append(f"  {notebook.name}:")
+        for name, info in params.items():
+            lines.append(
+                f"    {name}: {info['type']} = {info['default']}  {info['help']}".rstrip()
+            )
+    return "\n".join(lines)
+
+
+def coerce(name: str, text: Any, kind: str) -> Any:
+    """Read a command-line value as the type the notebook declares, or refuse it."""
+    if not isinstance(text, str):
+        return text
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "bool":
+            lowered = text.strip().lower()
+            if lowered not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(text)
+            return lowered in {"true", "1", "yes"}
+    except ValueError:
+        raise ParameterError(f"parameter {name!r} must be {kind}, got {text!r}.") from None
+    return text
+
+
+def resolve(
+    specs: Mapping[Path, Mapping[str, Mapping[str, Any]]], given: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
+    """Check ``-p name value`` pairs against the notebooks and convert each value's type."""
+    kinds: dict[str, str] = {}
+    for params in specs.values():
+        for name, info in params.items():
+            kinds.setdefault(name, info["type"])
+    out: dict[str, Any] = {}
+    unknown = [name for name, _ in given if name not in kinds]
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))}; the notebooks take:\n"
+            + describe(specs)
+        )
+    for name, value in given:
+        out[name] = coerce(name, value, kinds[name])
+    return out
+
+
+def for_notebook(params: Mapping[str, Any], declared_here: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of parameters this notebook declares (others would only draw warnings)."""
+    return {k: v for k, v in params.items() if k in declared_here}

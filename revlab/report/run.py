@@ -1,0 +1,189 @@
+"""Run the quarterly report: check inputs, execute every notebook, render, swap in atomically.
+
+The run writes into a temporary folder beside the quarter's folder and replaces it only when
+every notebook succeeded; a failure keeps the previous report untouched and leaves the failed
+executed notebook in ``<out>/<quarter>.failed/`` for debugging.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from revlab.periods import Quarter
+from revlab.report import html as pages
+from revlab.report import params as nbparams
+from revlab.report import scorecard
+
+
+class ReportError(RuntimeError):
+    """The report could not be produced; the message says why and what to do."""
+
+
+class NotebookFailed(ReportError):
+    """A notebook raised while running; the previous report is untouched."""
+
+
+@dataclass
+class ReportResult:
+    """Where the report went and how long each notebook took."""
+
+    quarter: Quarter
+    folder: Path
+    index: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def find_notebooks(folder: Path) -> list[Path]:
+    """The report's notebooks, in file-name order (01_funnel, 02_propensity, ...)."""
+    found = sorted(p for p in Path(folder).glob("*.ipynb") if not p.name.startswith("."))
+    if not found:
+        raise ReportError(f"no notebooks in {folder}; the report runs every *.ipynb there.")
+    return found
+
+
+def prepare(
+    *, source: Any, quarter: str, as_of: str, notebooks: Sequence[Path]
+) -> tuple[Any, Quarter, str]:
+    """Check the source and the quarter before anything runs; return them resolved."""
+    from revlab.present import data_end
+    from revlab.sources import DEFAULT_SOURCE, connect, resolve_path
+
+    text = DEFAULT_SOURCE if source in (None, "") else str(source)
+    if "://" not in text:
+        text = str(resolve_path(text).resolve())
+    src = connect(text)
+    src.validate(as_of=pd.Timestamp.now())
+    if not src.has("opportunities") and not src.has("leads"):
+        raise ReportError(
+            f"{src.label} has neither leads nor opportunities; the report needs at least one."
+        )
+    q = (
+        Quarter.latest_covered(data_end(src))
+        if quarter in ("", "latest")
+        else Quarter.parse(quarter)
+    )
+    if as_of:
+        pd.Timestamp(as_of)  # a bad date fails here, before any notebook runs
+    return text, q, src.label
+
+
+def execute(
+    notebook: Path, target: Path, parameters: Mapping[str, Any], *, progress: bool
+) -> None:
+    """Run one notebook with papermill into ``target``."""
+    import papermill
+
+    papermill.execute_notebook(
+        str(notebook),
+        str(target),
+        parameters=dict(parameters),
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        progress_bar=progress,
+        request_save_on_cell_execute=True,
+    )
+
+
+def build(
+    *,
+    quarter: str = "latest",
+    source: Any = None,
+    out: Path | str = "reports",
+    as_of: str = "",
+    parameters: Sequence[tuple[str, str]] = (),
+    notebooks_dir: Path | str = "notebooks",
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> ReportResult:
+    """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``."""
+    from revlab.sources import resolve_path
+
+    notebooks = find_notebooks(resolve_path(notebooks_dir))
+    specs = {nb: nbparams.declared(nb) for nb in notebooks}
+    user = nbparams.resolve(specs, parameters)
+    source_text, q, label = prepare(
+        source=source, quarter=quarter, as_of=as_of, notebooks=notebooks
+    )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    final, work = out / str(q), out / f".{q}.partial"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    shared = {"source": source_text, "quarter": str(q), "as_of": as_of, "output_dir": str(work)}
+    seconds = _run_all(
+        notebooks, specs, {**shared, **user}, work, out / f"{q}.failed", progress, log
+    )
+    run_date = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+    shown_as_of = as_of or f"{q.last_day:%Y-%m-%d}"
+    sections = _render_all(notebooks, work, q, shown_as_of, label, run_date)
+    info = pages.PageInfo(f"Revenue scorecard {q}", str(q), shown_as_of, label, run_date)
+    (work / "index.html").write_text(scorecard.quarter_page(sections, info), encoding="utf-8")
+    _swap_in(work, final)
+    shutil.rmtree(out / f"{q}.failed", ignore_errors=True)
+    (out / "index.html").write_text(scorecard.reports_page(out), encoding="utf-8")
+    return ReportResult(q, final, final / "index.html", seconds)
+
+
+def _run_all(notebooks, specs, params, work: Path, failed_dir: Path, progress, log):
+    import papermill
+
+    seconds = {}
+    for i, nb in enumerate(notebooks, 1):
+        log(f"[{i}/{len(notebooks)}] {nb.name} …")
+        start = time.perf_counter()
+        target = work / nb.name
+        try:
+            execute(nb, target, nbparams.for_notebook(params, specs[nb]), progress=progress)
+        except papermill.PapermillExecutionError as exc:
+            _keep_failed(target, failed_dir, work)
+            raise NotebookFailed(
+                f"{nb.name} failed in cell {exc.cell_index + 1} ({exc.ename}: {exc.evalue}).\n"
+                f"The executed notebook is kept at {failed_dir / nb.name}; the previous report "
+                "is untouched."
+            ) from None
+        seconds[nb.stem] = time.perf_counter() - start
+        log(f"[{i}/{len(notebooks)}] {nb.name} done in {seconds[nb.stem]:.1f} s")
+    return seconds
+
+
+def _keep_failed(target: Path, failed_dir: Path, work: Path) -> None:
+    shutil.rmtree(failed_dir, ignore_errors=True)
+    failed_dir.mkdir(parents=True)
+    if target.exists():
+        shutil.copy2(target, failed_dir / target.name)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _render_all(notebooks, work: Path, q: Quarter, as_of: str, label: str, run_date: str):
+    import nbformat
+
+    sections = []
+    for nb in notebooks:
+        executed = work / nb.name
+        title = pages.notebook_title(nbformat.read(executed, as_version=4))
+        info = pages.PageInfo(title, str(q), as_of, label, run_date)
+        (work / f"{nb.stem}.html").write_text(
+            pages.render(executed, info, with_code=False), encoding="utf-8"
+        )
+        (work / f"{nb.stem}.code.html").write_text(
+            pages.render(executed, info, with_code=True), encoding="utf-8"
+        )
+        sections.append(scorecard.read_section(executed, title))
+    return sections
+
+
+def _swap_in(work: Path, final: Path) -> None:
+    """Replace ``final`` by ``work`` with renames only, so a reader never sees half a report."""
+    old = final.with_name(f".{final.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    work.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,135 @@
+"""The report runner: renders, refuses bad parameters and sources, and never replaces a good
+report with a failed one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from revlab.cli import main
+from revlab.report import build
+from revlab.report.params import ParameterError
+from revlab.sources import SourceError, connect
+
+
+
+def _args(env, *extra):
+    return ["report", "--quarter", "2024Q1", "--source", str(env["source"]), "--out",
+            str(env["out"]), "--notebooks", str(env["notebooks"]), *extra]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_report_renders_pages_and_scorecard_from_recorded_figures(report_env):
+    result = build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
+                   notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    folder = report_env["out"] / "2024Q1"
+    assert result.folder == folder
+    assert {p.name for p in folder.iterdir()} >= {"index.html", "01_test.html",
+                                                  "01_test.code.html", "01_test.ipynb"}
+    # the scorecard shows what the package computes for the same cut (quarter end)
+    opps = connect(report_env["source"], as_of="2024-04-01").to_pandas("opportunities")
+    index = (folder / "index.html").read_text()
+    assert f"<td>{len(opps)}</td>" in index
+    total = opps["amount"].sum()
+    assert f"${total / 1e3:,.1f}k" in index
+    assert "Quarter 2024Q1" in index
+    listing = (report_env["out"] / "index.html").read_text()
+    assert 'href="2024Q1/index.html"' in listing
+
+
+def test_reviewer_page_hides_code_and_needs_no_network(report_env):
+    build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
+          notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    page = (report_env["out"] / "2024Q1" / "01_test.html").read_text()
+    code_page = (report_env["out"] / "2024Q1" / "01_test.code.html").read_text()
+    assert "class=\"jp-CodeMirrorEditor" not in page and "to_pandas" not in page
+    assert "class=\"jp-CodeMirrorEditor" in code_page and "to_pandas" in code_page
+    assert not re.search(r'(src|href)="https?://', page)
+    assert "Test section" in page and "Quarter 2024Q1" in page
+    assert "vnd.revlab" not in page
+
+
+def test_text_from_the_data_is_escaped(tiny_tables, report_env, duckdb_file):
+    tables = {k: v.copy() for k, v in tiny_tables.items()}
+    tables["leads"]["channel"] = ["<script>alert('x')</script>", "<b>bold</b>", "organic"]
+    source = duckdb_file(tables, report_env["tmp"] / "evil.duckdb")
+    build(quarter="2024Q1", source=source, out=report_env["out"],
+          notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    for name in ("01_test.html", "01_test.code.html", "index.html"):
+        page = (report_env["out"] / "2024Q1" / name).read_text()
+        assert "<script>alert" not in page and "<b>bold</b>" not in page
+    page = (report_env["out"] / "2024Q1" / "01_test.html").read_text()
+    assert "&lt;script&gt;alert" in page
+
+
+def test_failed_notebook_keeps_previous_report(report_env, capsys):
+    assert main(_args(report_env)) == 0
+    before = _snapshot(report_env["out"])
+    code = main(_args(report_env, "-p", "fail", "true"))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "01_test.ipynb failed in cell" in err and "failing on purpose" in err
+    assert _snapshot(report_env["out"] / "2024Q1") == {
+        k.removeprefix("2024Q1/"): v for k, v in before.items() if k.startswith("2024Q1/")
+    }
+    assert (report_env["out"] / "2024Q1.failed" / "01_test.ipynb").exists()
+    assert not list(report_env["out"].glob(".2024Q1*"))
+
+
+def test_bad_source_refused_before_any_run(report_env, capsys):
+    assert main(_args(report_env)) == 0
+    before = _snapshot(report_env["out"])
+    bad = _args(report_env)
+    bad[bad.index("--source") + 1] = str(report_env["tmp"] / "missing.duckdb")
+    assert main(bad) == 3
+    assert "does not exist" in capsys.readouterr().err
+    assert _snapshot(report_env["out"]) == before
+
+
+def test_unknown_parameter_refused_listing_parameters(report_env, capsys):
+    assert main(_args(report_env, "-p", "sede", "3")) == 2
+    err = capsys.readouterr().err
+    assert "unknown parameter(s) 'sede'" in err
+    assert "seed: int = 7" in err and "fail: bool = False" in err
+    assert not report_env["out"].exists() or not any(report_env["out"].iterdir())
+
+
+def test_wrong_type_refused(report_env):
+    with pytest.raises(ParameterError, match=r"parameter 'seed' must be int, got 'abc'"):
+        build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
+              notebooks_dir=report_env["notebooks"], parameters=[("seed", "abc")],
+              progress=False, log=lambda _: None)
+
+
+def test_bad_quarter_refused(report_env, capsys):
+    bad = _args(report_env)
+    bad[bad.index("--quarter") + 1] = "2024Q5"
+    assert main(bad) == 2
+    assert "not like 2026Q3" in capsys.readouterr().err
+
+
+def test_invalid_data_refused_with_the_problems(tiny_tables, report_env, duckdb_file, capsys):
+    tables = {k: v.copy() for k, v in tiny_tables.items()}
+    tables["opportunities"].loc[0, "amount"] = -1.0
+    source = duckdb_file(tables, report_env["tmp"] / "bad.duckdb")
+    bad = _args(report_env)
+    bad[bad.index("--source") + 1] = str(source)
+    assert main(bad) == 3
+    assert "opportunities.amount: 1 row is negative" in capsys.readouterr().err
+
+
+def test_latest_quarter_resolved_from_the_data(report_env):
+    result = build(source=report_env["source"], out=report_env["out"],
+                   notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    # tiny data: last lead 2024-02-01, last deal 2024-02-01 -> no quarter fully covered after 2023Q4
+    assert str(result.quarter) == "2023Q4"
+
+
+def test_unreachable_source_is_a_source_error():
+    with pytest.raises(SourceError):
+        connect("postgresql://nobody@127.0.0.1:1/none")
