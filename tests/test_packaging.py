@@ -25,20 +25,23 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = [d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in
-             {"python", "pip"}]
+    conda = [
+        d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in {"python", "pip"}
+    ]
     assert {_name(d) for d in wanted} == {_name(d) for d in conda}
     pins = {_name(d): _specs_without_names(d) for d in conda}
     for dep in wanted:
         spec = dep.split("#")[0].strip()
-        assert pins[_name(spec)] == _specs_without_names(spec).replace("ibis-framework", "ibis-"
-                                                                       "framework"), dep
+        assert pins[_name(spec)] == _specs_without_names(spec).replace(
+            "ibis-framework", "ibis-framework"
+        ), dep
 
 
 def test_constraints_pin_every_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pinned = {_name(line) for line in (ROOT / "constraints.txt").read_text().splitlines()
-              if "==" in line}
+    pinned = {
+        _name(line) for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line
+    }
     for dep in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
         assert _name(dep) in pinned, f"{dep} is not pinned in constraints.txt"
 

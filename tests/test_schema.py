@@ -1,4 +1,4 @@
-"""Every validation rule: a bad input is refused naming table, column and rows; good data passes."""
+"""Every validation rule: bad input is refused naming table, column and rows; good data passes."""
 
 from __future__ import annotations
 
@@ -46,8 +46,11 @@ def test_missing_required_column_lists_the_columns_present(tiny_tables):
 
 def test_unparseable_timestamp_names_value_and_row(tiny_tables):
     bad = _break(tiny_tables, "leads", created_at=(1, "next tuesday"))
-    with pytest.raises(SchemaError, match=r"leads\.created_at: 1 row cannot be read as timestamp "
-                       r"\(values 'next tuesday'; lead_id L2\)"):
+    with pytest.raises(
+        SchemaError,
+        match=r"leads\.created_at: 1 row cannot be read as timestamp "
+        r"\(values 'next tuesday'; lead_id L2\)",
+    ):
         validate(bad, as_of=AS_OF)
 
 
@@ -104,8 +107,11 @@ def test_negative_money(tiny_tables, table, column, row):
 
 def test_closed_before_created(tiny_tables):
     bad = _break(tiny_tables, "opportunities", closed_at=(0, pd.Timestamp("2023-12-01")))
-    with pytest.raises(SchemaError, match=r"opportunities\.closed_at: 1 row is before created_at "
-                       r"\(opportunity_id O1\)"):
+    with pytest.raises(
+        SchemaError,
+        match=r"opportunities\.closed_at: 1 row is before created_at "
+        r"\(opportunity_id O1\)",
+    ):
         validate(bad, as_of=AS_OF)
 
 
@@ -117,15 +123,21 @@ def test_converted_before_created(tiny_tables):
 
 def test_won_but_not_closed(tiny_tables):
     bad = _break(tiny_tables, "opportunities", is_won=(1, True))
-    with pytest.raises(SchemaError, match=r"opportunities\.is_won: 1 row is won but not closed "
-                       r"\(opportunity_id O2\)"):
+    with pytest.raises(
+        SchemaError,
+        match=r"opportunities\.is_won: 1 row is won but not closed "
+        r"\(opportunity_id O2\)",
+    ):
         validate(bad, as_of=AS_OF)
 
 
 def test_activity_for_unknown_lead(tiny_tables):
     bad = _break(tiny_tables, "activities", lead_id=(0, "L404"))
-    with pytest.raises(SchemaError, match=r"activities\.lead_id: 1 row points at leads that do "
-                       r"not exist \(lead_id L404"):
+    with pytest.raises(
+        SchemaError,
+        match=r"activities\.lead_id: 1 row points at leads that do "
+        r"not exist \(lead_id L404",
+    ):
         validate(bad, as_of=AS_OF)
 
 
@@ -136,11 +148,17 @@ def test_opportunity_for_unknown_lead(tiny_tables):
 
 
 def test_timestamps_after_as_of(tiny_tables):
-    early = {"leads": tiny_tables["leads"].iloc[:2], "activities": tiny_tables["activities"].iloc[:2]}
+    early = {
+        "leads": tiny_tables["leads"].iloc[:2],
+        "activities": tiny_tables["activities"].iloc[:2],
+    }
     early["leads"] = early["leads"].assign(converted_at=pd.NaT, opportunity_id=None)
     validate(early, as_of="2024-01-31")
-    with pytest.raises(SchemaError, match=r"activities\.occurred_at: 1 row is after the as-of "
-                       r"date 2024-01-05 12:00"):
+    with pytest.raises(
+        SchemaError,
+        match=r"activities\.occurred_at: 1 row is after the as-of "
+        r"date 2024-01-05 12:00",
+    ):
         validate(early, as_of="2024-01-05 12:00")
 
 
@@ -213,8 +231,20 @@ def test_clean_data_issues_no_warning(tiny_tables):
 def test_contract_matches_design():
     table = describe()
     required = table[table.required].groupby("table")["column"].apply(set).to_dict()
-    assert required["opportunities"] == {"opportunity_id", "created_at", "amount", "is_closed",
-                                         "is_won"}
+    assert required["opportunities"] == {
+        "opportunity_id",
+        "created_at",
+        "amount",
+        "is_closed",
+        "is_won",
+    }
     assert required["leads"] == {"lead_id", "created_at", "channel"}
-    assert set(TABLES) == {"leads", "activities", "opportunities", "stage_history",
-                           "marketing_spend", "targets", "subscriptions"}
+    assert set(TABLES) == {
+        "leads",
+        "activities",
+        "opportunities",
+        "stage_history",
+        "marketing_spend",
+        "targets",
+        "subscriptions",
+    }

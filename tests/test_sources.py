@@ -86,8 +86,8 @@ def test_as_of_cut_hides_the_future(tiny_tables):
 
 def test_as_of_without_history_blanks_what_only_a_close_reveals(tiny_tables):
     tables = {k: v for k, v in tiny_tables.items() if k != "stage_history"}
-    opps = connect(tables, as_of="2024-02-15").to_pandas("opportunities").set_index(
-        "opportunity_id"
+    opps = (
+        connect(tables, as_of="2024-02-15").to_pandas("opportunities").set_index("opportunity_id")
     )
     assert pd.isna(opps.loc["O1", "stage"]) and pd.isna(opps.loc["O1", "close_date"])
     assert opps.loc["O2", "stage"] == "proposal"

@@ -6,15 +6,16 @@ import duckdb
 import nbformat
 import pytest
 
-PARAMETERS = '''source: str = "data/demo.duckdb"  # data source
+PARAMETERS = """source: str = "data/demo.duckdb"  # data source
 quarter: str = "latest"  # quarter to report
 as_of: str = ""  # data cut; empty means quarter end
 seed: int = 7  # random seed
 output_dir: str = ""  # where files for sales go
-fail: bool = False  # raise on purpose (tests the failure path)'''
+fail: bool = False  # raise on purpose (tests the failure path)"""
 
 BODY = [
-    "from revlab import present\nrun = present.setup(source=source, quarter=quarter, as_of=as_of, seed=seed)",
+    "from revlab import present\n"
+    "run = present.setup(source=source, quarter=quarter, as_of=as_of, seed=seed)",
     "opps = run.src.to_pandas('opportunities')\nleads = run.src.to_pandas('leads')",
     "present.record('deals', len(opps), label='Deals', unit='count', previous=1)\n"
     "present.record('pipeline', opps['amount'].sum(), label='Pipeline', unit='money')",
@@ -26,7 +27,11 @@ BODY = [
 
 def write_notebook(path, title="Test section"):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     params = nbformat.v4.new_code_cell(PARAMETERS)
     params.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), params]

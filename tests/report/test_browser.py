@@ -40,12 +40,15 @@ def _chromium() -> str:
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print("installing Debian's chromium for the browser test ...")
         subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False,
-                       capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True
+        )
         found = shutil.which("chromium")
     if not found:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium) and this "
-                    "user cannot install it")
+        pytest.skip(
+            "headless Chromium is not installed (apt-get install chromium) and this "
+            "user cannot install it"
+        )
     return found
 
 
@@ -56,11 +59,24 @@ def probe(page, wanted, tmp_path):
     copy = page.with_name(f"probe-{page.name}")
     copy.write_text(html.replace("</body>", script + "</body>", 1), encoding="utf-8")
     result = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'chrome-profile'}",
-         "--virtual-time-budget=10000", "--dump-dom", copy.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chrome-profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            copy.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     copy.unlink()
     found = re.search(r'<pre id="revlab-probe">(.*?)</pre>', result.stdout, re.S)
@@ -71,11 +87,21 @@ def probe(page, wanted, tmp_path):
 def test_pages_show_images_and_headline_figures_in_chromium(report_env, tmp_path):
     nb_path = report_env["notebooks"] / "01_test.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(-1, nbformat.v4.new_code_cell(
-        "import matplotlib.pyplot as plt\nplt.bar(opps['opportunity_id'], opps['amount']);"))
+    nb.cells.insert(
+        -1,
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nplt.bar(opps['opportunity_id'], opps['amount']);"
+        ),
+    )
     nbformat.write(nb, nb_path)
-    result = build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
-                   notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    result = build(
+        quarter="2024Q1",
+        source=report_env["source"],
+        out=report_env["out"],
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=lambda _: None,
+    )
     index = probe(result.index, ["Deals", "Pipeline", "$92.0k"], tmp_path)
     assert all(index["visible"].values()), index
     page = probe(result.folder / "01_test.html", ["Channels seen"], tmp_path)

@@ -18,9 +18,13 @@ CHECK = "# NBVAL_CHECK_OUTPUT\nprint(f'deals: {len(opps)}; pipeline: {opps.amoun
 def checked_notebook(report_env):
     path = report_env["notebooks"] / "01_test.ipynb"
     nb = nbformat.read(path, as_version=4)
-    nb.cells[1].source = nb.cells[1].source.replace(
-        'source: str = "data/demo.duckdb"', f'source: str = "{report_env["source"]}"'
-    ).replace('quarter: str = "latest"', 'quarter: str = "2024Q1"')
+    nb.cells[1].source = (
+        nb.cells[1]
+        .source.replace(
+            'source: str = "data/demo.duckdb"', f'source: str = "{report_env["source"]}"'
+        )
+        .replace('quarter: str = "latest"', 'quarter: str = "2024Q1"')
+    )
     nb.cells.insert(-1, nbformat.v4.new_code_cell(CHECK))
     nbformat.write(nb, path)
     assert store_checks(path) == 1
@@ -29,9 +33,22 @@ def checked_notebook(report_env):
 
 def _nbval(path):
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-         "--nbval-kernel-name=python3", "-o", "addopts=", str(path)],
-        capture_output=True, text=True, cwd=path.parent,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-kernel-name=python3",
+            "-o",
+            "addopts=",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
     )
 
 
@@ -53,7 +70,7 @@ def test_thin_notebook_rules(checked_notebook, tmp_path, capsys):
     nb = nbformat.read(checked_notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("def helper():\n    return 1"))
     nb.cells.append(nbformat.v4.new_code_cell("import requests"))
-    nb.cells[1].source += '\nlimit: int = 3  # a = b'
+    nb.cells[1].source += "\nlimit: int = 3  # a = b"
     shown = nbformat.v4.new_code_cell("1 + 1")
     shown.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
     nb.cells.append(shown)

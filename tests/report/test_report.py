@@ -14,10 +14,19 @@ from revlab.report.params import ParameterError
 from revlab.sources import SourceError, connect
 
 
-
 def _args(env, *extra):
-    return ["report", "--quarter", "2024Q1", "--source", str(env["source"]), "--out",
-            str(env["out"]), "--notebooks", str(env["notebooks"]), *extra]
+    return [
+        "report",
+        "--quarter",
+        "2024Q1",
+        "--source",
+        str(env["source"]),
+        "--out",
+        str(env["out"]),
+        "--notebooks",
+        str(env["notebooks"]),
+        *extra,
+    ]
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -25,12 +34,22 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_report_renders_pages_and_scorecard_from_recorded_figures(report_env):
-    result = build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
-                   notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    result = build(
+        quarter="2024Q1",
+        source=report_env["source"],
+        out=report_env["out"],
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=lambda _: None,
+    )
     folder = report_env["out"] / "2024Q1"
     assert result.folder == folder
-    assert {p.name for p in folder.iterdir()} >= {"index.html", "01_test.html",
-                                                  "01_test.code.html", "01_test.ipynb"}
+    assert {p.name for p in folder.iterdir()} >= {
+        "index.html",
+        "01_test.html",
+        "01_test.code.html",
+        "01_test.ipynb",
+    }
     # the scorecard shows what the package computes for the same cut (quarter end)
     opps = connect(report_env["source"], as_of="2024-04-01").to_pandas("opportunities")
     index = (folder / "index.html").read_text()
@@ -43,12 +62,18 @@ def test_report_renders_pages_and_scorecard_from_recorded_figures(report_env):
 
 
 def test_reviewer_page_hides_code_and_needs_no_network(report_env):
-    build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
-          notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    build(
+        quarter="2024Q1",
+        source=report_env["source"],
+        out=report_env["out"],
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=lambda _: None,
+    )
     page = (report_env["out"] / "2024Q1" / "01_test.html").read_text()
     code_page = (report_env["out"] / "2024Q1" / "01_test.code.html").read_text()
-    assert "class=\"jp-CodeMirrorEditor" not in page and "to_pandas" not in page
-    assert "class=\"jp-CodeMirrorEditor" in code_page and "to_pandas" in code_page
+    assert 'class="jp-CodeMirrorEditor' not in page and "to_pandas" not in page
+    assert 'class="jp-CodeMirrorEditor' in code_page and "to_pandas" in code_page
     assert not re.search(r'(src|href)="https?://', page)
     assert "Test section" in page and "Quarter 2024Q1" in page
     assert "vnd.revlab" not in page
@@ -58,8 +83,14 @@ def test_text_from_the_data_is_escaped(tiny_tables, report_env, duckdb_file):
     tables = {k: v.copy() for k, v in tiny_tables.items()}
     tables["leads"]["channel"] = ["<script>alert('x')</script>", "<b>bold</b>", "organic"]
     source = duckdb_file(tables, report_env["tmp"] / "evil.duckdb")
-    build(quarter="2024Q1", source=source, out=report_env["out"],
-          notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
+    build(
+        quarter="2024Q1",
+        source=source,
+        out=report_env["out"],
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=lambda _: None,
+    )
     for name in ("01_test.html", "01_test.code.html", "index.html"):
         page = (report_env["out"] / "2024Q1" / name).read_text()
         assert "<script>alert" not in page and "<b>bold</b>" not in page
@@ -101,9 +132,15 @@ def test_unknown_parameter_refused_listing_parameters(report_env, capsys):
 
 def test_wrong_type_refused(report_env):
     with pytest.raises(ParameterError, match=r"parameter 'seed' must be int, got 'abc'"):
-        build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
-              notebooks_dir=report_env["notebooks"], parameters=[("seed", "abc")],
-              progress=False, log=lambda _: None)
+        build(
+            quarter="2024Q1",
+            source=report_env["source"],
+            out=report_env["out"],
+            notebooks_dir=report_env["notebooks"],
+            parameters=[("seed", "abc")],
+            progress=False,
+            log=lambda _: None,
+        )
 
 
 def test_bad_quarter_refused(report_env, capsys):
@@ -124,9 +161,14 @@ def test_invalid_data_refused_with_the_problems(tiny_tables, report_env, duckdb_
 
 
 def test_latest_quarter_resolved_from_the_data(report_env):
-    result = build(source=report_env["source"], out=report_env["out"],
-                   notebooks_dir=report_env["notebooks"], progress=False, log=lambda _: None)
-    # tiny data: last lead 2024-02-01, last deal 2024-02-01 -> no quarter fully covered after 2023Q4
+    result = build(
+        source=report_env["source"],
+        out=report_env["out"],
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=lambda _: None,
+    )
+    # tiny data end 2024-02-01, so 2023Q4 is the last quarter covered to its last day
     assert str(result.quarter) == "2023Q4"
 
 
