@@ -64,7 +64,7 @@ def draw(leads: dict, params: dict, until: float, rng) -> tuple[Touches, np.ndar
         mean = rates[intent[ok], j] * engagement[ok] * (end[ok] - start[ok])
         lead = np.repeat(ok, rng.poisson(mean))
         t = start[lead] + rng.random(lead.size) * (end[lead] - start[lead])
-        kind = _kinds(probs[intent[lead], j], rng)
+        kind = _kinds(probs[:, j], intent[lead], rng)
         parts.append((lead, t, kind, np.zeros(lead.size, dtype=bool)))
     lead, t, kind, first = (np.concatenate(c) for c in zip(*parts, strict=True))
     order = np.argsort(t, kind="stable")
@@ -95,12 +95,14 @@ def _stage_span(leads: dict, j: int, until: float) -> tuple[np.ndarray, np.ndarr
     return start, np.minimum(end, until)
 
 
-def _kinds(probs: np.ndarray, rng) -> np.ndarray:
-    cum = np.cumsum(probs, axis=1)
-    u = rng.random(probs.shape[0]) * cum[:, -1]
-    kind = np.zeros(u.size, dtype=np.int8)
-    for i in range(cum.shape[1] - 1):
-        kind += u >= cum[:, i]
+def _kinds(probs: np.ndarray, intent: np.ndarray, rng) -> np.ndarray:
+    """Kind of each touch; ``probs[i]`` are the kind probabilities for intent i."""
+    u = rng.random(intent.size)
+    kind = np.empty(intent.size, dtype=np.int8)
+    for i in range(probs.shape[0]):
+        m = intent == i
+        cum = np.cumsum(probs[i]) / np.sum(probs[i])
+        kind[m] = np.minimum(np.searchsorted(cum, u[m], side="right"), cum.size - 1)
     return kind
 
 

@@ -49,7 +49,7 @@ class Calendar:
         qend = (dates.to_period("Q") + 1).start_time
         self._grid = {
             "month": dates.month.to_numpy() - 1,
-            "weekday": dates.weekday.to_numpy(),
+            "weekday": dates.day_of_week.to_numpy(),
             "qindex": (dates.year * 4 + dates.quarter - 1).to_numpy(),
             "qstart": self._day(qstart),
             "qend": self._day(qend),

@@ -2,11 +2,12 @@
 
 Like Salesforce's OpportunityHistory, each change to a deal is a row with the values *after*
 the change. A deal opens in discovery with the rep's estimate of the amount and an expected
-close date (month end, quarter end for enterprise, a typical cycle away); some estimates are
+close date (a month or quarter end a typical cycle away); some estimates are
 revised during the demo; the quote at proposal is the final amount. When a deal is still open
-a day or two after its expected close date the rep pushes the date to a later month end (a
-quarter end for enterprise), again and again for slow deals; because expected dates sit on
-month and quarter ends, pushes bunch there. Closing sets the close date to the day it closed.
+a day or two after its expected close date the rep pushes the date to a later month or quarter
+end (always a quarter end for enterprise), again and again for slow deals; because expected
+dates sit on month and, most often, quarter ends, pushes bunch right after them. Closing sets
+the close date to the day it closed.
 """
 
 from __future__ import annotations
@@ -40,13 +41,15 @@ def expected_close(cal: Calendar, model: Model, created, segment, rng) -> np.nda
     """The rep's first expected close date: a typical cycle ahead, on a month or quarter end."""
     medians = np.exp(model.deal_mu[1]).sum(axis=1)  # buyer stage medians, per segment
     target = created + medians[segment] * rng.uniform(0.8, 1.2, created.size)
-    return _period_end(cal, target, segment)
+    return _period_end(cal, model, target, segment, rng)
 
 
-def _period_end(cal: Calendar, t: np.ndarray, segment: np.ndarray) -> np.ndarray:
+def _period_end(cal: Calendar, model: Model, t, segment, rng) -> np.ndarray:
+    """The month end on or after ``t``, or the quarter end (always for enterprise)."""
+    p_quarter = np.asarray(model.params["deals"]["quarter_end_close_date_prob"])[segment]
     month_end = cal.lookup("month_end", t).astype(float)
     quarter_end = cal.lookup("qend", t).astype(float) - 1
-    return np.where(segment == 2, quarter_end, month_end)
+    return np.where(rng.random(np.shape(t)) < p_quarter, quarter_end, month_end)
 
 
 def pushes(
@@ -63,8 +66,7 @@ def pushes(
         slip = (at < closed[idx]) & (at < until)
         idx, at, cd = idx[slip], at[slip], cd[slip]
         extra = rng.choice(probs.size, size=idx.size, p=probs)
-        step = np.where(segment[idx] == 2, 91.3, 30.5)
-        cd = _period_end(cal, cd + 1 + extra * step, segment[idx])
+        cd = _period_end(cal, model, cd + 1 + extra * 30.5, segment[idx], rng)
         deal.append(idx)
         when.append(at)
         dates.append(cd)

@@ -145,6 +145,7 @@ _DEFAULTS: dict = {
         "ae_capacity_per_28_days": 8.0,
         "overload_power": 0.8,
         "slip_extra_months_probs": [0.6, 0.3, 0.1],
+        "quarter_end_close_date_prob": [0.3, 0.5, 1.0],
     },
     "volume": {
         "month_multiplier": [1.15, 1.10, 1.10, 1.0, 1.0, 0.90, 0.80, 0.80, 1.05, 1.15, 1.05, 0.75],
