@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from revlab.demo._params import DEFAULT_END, DEFAULT_N_LEADS, DEFAULT_SEED, DEFAULT_START
 
@@ -24,7 +25,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default=DEFAULT_START, help="first day (%(default)s)")
     p.add_argument("--end", default=DEFAULT_END, help="last day, inclusive (%(default)s)")
     p.add_argument("--out", default="data/demo.duckdb", help="DuckDB file for the tables")
-    p.add_argument("--truth", default="data/demo_truth", help="folder for the ground truth")
+    p.add_argument(
+        "--truth",
+        default=None,
+        help="folder for the ground truth (default: <out>_truth beside it)",
+    )
     return p
 
 
@@ -33,6 +38,9 @@ def cli_main(argv: list[str] | None = None) -> int:
     from revlab.demo import simulate, write
 
     args = parser().parse_args(argv)
+    if args.truth is None:
+        out = Path(args.out)
+        args.truth = str(out.with_name(f"{out.stem}_truth"))
     began = time.perf_counter()
     company = simulate(seed=args.seed, n_leads=args.leads, start=args.start, end=args.end)
     rows = write(company, path=args.out, truth_path=args.truth)

@@ -50,6 +50,21 @@ class Company:
         return self.truth.as_of
 
 
+def derived(truth: DemoTruth) -> dict:
+    """Headline true rates, for readers of ``params.json`` (recomputed by the methods)."""
+
+    def table(frame: pd.DataFrame, key: str, value: str) -> dict:
+        return {str(k): float(v) for k, v in zip(frame[key], frame[value], strict=True)}
+
+    out = {}
+    for by in ("channel", "segment"):
+        for to in ("opportunity", "won"):
+            out[f"lead_to_{to}_by_{by}"] = table(truth.conversion_rate(by, to), by, "rate")
+        out[f"win_rate_by_{by}"] = table(truth.win_rate(by), by, "rate")
+        out[f"won_amount_median_by_{by}"] = table(truth.deal_size_median(by), by, "median")
+    return out
+
+
 def make_params(seed: int, n_leads: int | None, start: str, end: str) -> dict:
     """Default parameters with the run's seed, size and calendar."""
     p = default_params()
@@ -87,6 +102,7 @@ def simulate(
     expected = _plan.expected_bookings(cal, model, k, quarters, rng["plan"])
     params["plan"] = {str(q): float(v) for q, v in zip(quarters, expected, strict=True)}
     tables, truth = _assemble(cal, model, params, L, D, events, touches, rng["renewals"])
+    params["derived"] = derived(truth)
     tables["marketing_spend"] = _tables.marketing_spend(cal, mondays, spend)
     tables["targets"] = _tables.targets(quarters, _plan.targets(expected, params, rng["plan"]))
     return Company({name: tables[name] for name in TABLE_ORDER}, truth)
