@@ -49,6 +49,11 @@ class Company:
         """The moment the data ends (midnight after the last day)."""
         return self.truth.as_of
 
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{name}={len(frame):,}" for name, frame in self.tables.items())
+        seed = self.truth.params["run"]["seed"]
+        return f"Company(seed={seed}, as_of={self.as_of:%Y-%m-%d}, {rows})"
+
 
 def derived(truth: DemoTruth) -> dict:
     """Headline true rates, for readers of ``params.json`` (recomputed by the methods)."""
