@@ -1,0 +1,171 @@
+"""Closing: win rate, deal size, sales cycle, pipeline velocity and coverage of the target.
+
+Closing metrics are about deals *decided* in a quarter (closed in it), so they carry no
+censoring: an open deal is not in the denominator. Deal-side grouping columns (``segment``)
+come from ``opportunities``; others (``channel``) from the lead each deal came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from revlab import rates
+from revlab.funnel import _base
+from revlab.periods import Quarter, quarters_between
+from revlab.sources import Source
+
+__all__ = ["closing", "closing_by_quarter", "pipeline_coverage"]
+
+
+def _decided(src: Source, by: list[str], first: Quarter, last: Quarter) -> pd.DataFrame:
+    """Per close quarter and group: closed, won, bookings, deal-size and cycle moments."""
+    opps = _base.deals(src, by=by)
+    closed = opps.filter(opps.is_closed).mutate(_closed=_base.closed_time(opps))
+    closed = closed.filter(
+        (closed._closed >= _base.ts(first.start)) & (closed._closed < _base.ts(last.end))
+    )
+    won = closed.is_won
+    cycle = (closed._closed.epoch_seconds() - closed.created_at.epoch_seconds()).cast("float64")
+    cycle = cycle / _base.DAY_SECONDS
+    amount = ibis.cases((won, closed.amount), else_=ibis.null("float64"))
+    cycle = ibis.cases((won, cycle), else_=ibis.null("float64"))
+    closed = closed.mutate(_q=closed._closed.truncate("Q"), _amount=amount, _cycle=cycle)
+    got = closed.group_by(["_q", *by]).aggregate(
+        closed=closed.count(),
+        won=won.cast("int64").sum(),
+        bookings=closed._amount.sum(),
+        avg_deal_size=closed._amount.mean(),
+        _sd=closed._amount.std(),
+        sales_cycle_days=closed._cycle.mean(),
+    )
+    out = got.to_pandas()
+    out["quarter"] = pd.to_datetime(out.pop("_q")).dt.to_period("Q").astype("str")
+    return out
+
+
+def _open_at_starts(src: Source, by: list[str], quarters: list[Quarter]) -> pd.DataFrame:
+    """Deals open at each quarter's start, from a +1 (created) / -1 (closed) event log."""
+    opps = _base.deals(src, by=by)
+    closed_at = ibis.cases((opps.is_closed, _base.closed_time(opps)), else_=ibis.null("timestamp"))
+    born = opps.select(*by, day=opps.created_at.truncate("D"), delta=ibis.literal(1, "int64"))
+    gone = opps.mutate(_c=closed_at).filter(ibis._._c.notnull())
+    gone = gone.select(*by, day=gone._c.truncate("D"), delta=ibis.literal(-1, "int64"))
+    log = born.union(gone)
+    daily = log.group_by(["day", *by]).aggregate(delta=log.delta.sum()).to_pandas()
+    daily["day"] = pd.to_datetime(daily["day"])
+    rows = []
+    groups = daily.groupby(by, sort=False) if by else [((), daily)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for q in quarters:
+            open_ = int(g.loc[g["day"] < q.start, "delta"].sum())
+            rows.append(
+                {**dict(zip(by, key, strict=True)), "quarter": str(q), "open_at_start": open_}
+            )
+    return pd.DataFrame(rows, columns=[*by, "quarter", "open_at_start"])
+
+
+def closing_by_quarter(
+    src: Source,
+    *,
+    first: Quarter | str,
+    last: Quarter | str | None = None,
+    by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Closing metrics per quarter from ``first`` to ``last`` (default: ``first`` only).
+
+    Definitions, for deals closed in the quarter (``closed_at``, else ``close_date``):
+    ``closed`` and ``won`` counts; ``win_rate = won / closed`` with a Wilson interval
+    (``lower``, ``upper``); ``bookings`` = summed amount won; ``avg_deal_size`` = mean amount
+    won, with a Student-t interval (``size_lower``, ``size_upper``); ``sales_cycle_days`` =
+    mean days from deal creation to close, won deals; ``open_at_start`` = deals open at the
+    quarter's first moment; ``pipeline_velocity = open_at_start * win_rate * avg_deal_size /
+    sales_cycle_days``, the expected amount won per day from the pipeline on hand. Quarters or
+    groups without closed deals have 0 counts and NaN rates, sizes and velocity.
+
+    Returns
+    -------
+    DataFrame
+        ``quarter``, ``by...``, ``closed``, ``won``, ``win_rate``, ``lower``, ``upper``,
+        ``bookings``, ``avg_deal_size``, ``size_lower``, ``size_upper``,
+        ``sales_cycle_days``, ``open_at_start``, ``pipeline_velocity``.
+    """
+    by = _base.groups(by)
+    q0 = Quarter.parse(first)
+    q1 = q0 if last is None else Quarter.parse(last)
+    quarters = quarters_between(q0, q1)
+    got = _decided(src, by, q0, q1)
+    grid = _base.cross(
+        pd.DataFrame({"quarter": [str(q) for q in quarters]}),
+        _base.levels(_base.deals(src, by=by), by),
+    )
+    out = grid.merge(got, on=["quarter", *by], how="left").fillna({"closed": 0, "won": 0})
+    out = out.merge(_open_at_starts(src, by, quarters), on=[*by, "quarter"], how="left")
+    out = out.fillna({"open_at_start": 0, "bookings": 0.0})
+    counts = ["closed", "won", "open_at_start"]
+    out[counts] = out[counts].astype("int64")
+    out = rates.add_rate(out, k="won", n="closed", level=level, name="win_rate")
+    out["size_lower"], out["size_upper"] = rates.mean_interval(
+        out["avg_deal_size"], out.pop("_sd"), out["won"], level=level
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        velocity = out["open_at_start"] * out["win_rate"] * out["avg_deal_size"]
+        out["pipeline_velocity"] = velocity / out["sales_cycle_days"].where(
+            out["sales_cycle_days"] > 0
+        )
+    cols = ["quarter", *by, "closed", "won", "win_rate", "lower", "upper", "bookings"]
+    cols += ["avg_deal_size", "size_lower", "size_upper", "sales_cycle_days"]
+    cols += ["open_at_start", "pipeline_velocity"]
+    return out[cols].sort_values(["quarter", *by], ignore_index=True)
+
+
+def closing(
+    src: Source,
+    *,
+    quarter: Quarter | str,
+    by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Closing metrics of one quarter; see :func:`closing_by_quarter` for the definitions."""
+    return closing_by_quarter(src, first=quarter, by=by, level=level)
+
+
+def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
+    """Open pipeline at the quarter's start expected to close in it, against the target.
+
+    Definitions: the pipeline is read as it stood at the quarter's first moment (stages,
+    amounts and expected close dates as last recorded by then); ``open_pipeline`` sums the
+    amount of every open deal, ``pipeline_in_quarter`` of those expected to close in the
+    quarter (all open deals if there is no ``close_date``); ``coverage =
+    pipeline_in_quarter / bookings_target`` (NaN without a positive target for the quarter).
+
+    Raises
+    ------
+    SourceError
+        When the source has no ``targets`` or ``opportunities`` table.
+    """
+    src.require("opportunities", "targets", analysis="pipeline coverage")
+    q = Quarter.parse(quarter)
+    start = q.start if src.as_of is None else min(q.start, pd.Timestamp(src.as_of))
+    opps = src.at(start).table("opportunities")
+    opps = opps.filter(~opps.is_closed)
+    due = q.contains(opps.close_date) if "close_date" in opps.columns else ibis.literal(True)
+    amount = opps.amount.fill_null(0.0)
+    got = opps.aggregate(
+        deals=opps.count(),
+        open_pipeline=amount.sum(),
+        deals_in_quarter=due.cast("int64").sum(),
+        pipeline_in_quarter=ibis.cases((due, amount), else_=0.0).sum(),
+    ).to_pandas()
+    targets = src.table("targets")
+    target = targets.filter(targets.quarter == str(q)).bookings_target.sum().to_pandas()
+    target = float(target) if target is not None and not pd.isna(target) else np.nan
+    out = got.fillna(0).assign(quarter=str(q), bookings_target=target)
+    out["coverage"] = out["pipeline_in_quarter"] / target if target > 0 else np.nan
+    cols = ["quarter", "deals", "open_pipeline", "deals_in_quarter", "pipeline_in_quarter"]
+    return out[[*cols, "bookings_target", "coverage"]]

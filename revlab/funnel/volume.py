@@ -1,0 +1,116 @@
+"""Top of the funnel: how many new names came in, and what each one cost, by channel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from revlab.funnel import _base
+from revlab.periods import Quarter
+from revlab.sources import Source
+
+__all__ = ["cost_per_name", "new_names"]
+
+ALL = "all"
+
+
+def new_names(
+    src: Source,
+    *,
+    period: str = "month",
+    by: str | Sequence[str] | None = "channel",
+    since: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """New names (leads created) per period and group.
+
+    ``n`` counts leads whose ``created_at`` falls in the period (weeks start on Monday).
+    Every period from the first lead (or ``since``) to the as-of date appears for every
+    group, with ``n = 0`` when none came in; ``complete`` is False for the running period.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (label like ``2026-07`` or ``2026Q3``), ``period_start``, ``complete``,
+        ``by...``, ``n``.
+    """
+    by = _base.groups(by)
+    unit = _base.period_unit(period)
+    at = _base.as_of(src)
+    leads = src.table("leads")
+    _base.check_columns(leads, "leads", by, "grouping new names")
+    if since is not None:
+        leads = leads.filter(leads.created_at >= _base.ts(since))
+    leads = leads.mutate(period_start=leads.created_at.truncate(unit))
+    got = leads.group_by(["period_start", *by]).aggregate(n=leads.count()).to_pandas()
+    got["period_start"] = pd.to_datetime(got["period_start"]).astype("datetime64[us]")
+    freq = _base.PANDAS_PERIODS[period]
+    first = pd.Timestamp(since) if since is not None else got["period_start"].min()
+    if pd.isna(first):
+        first = at
+    periods = pd.period_range(first, at, freq=freq)
+    grid = _base.cross(
+        pd.DataFrame(
+            {
+                "period": periods.astype("str"),
+                "period_start": periods.start_time.astype("datetime64[us]"),
+                "complete": (periods + 1).start_time <= at,
+            }
+        ),
+        _base.levels(src.table("leads"), by),
+    )
+    out = grid.merge(got, on=["period_start", *by], how="left").fillna({"n": 0})
+    out["n"] = out["n"].astype("int64")
+    return out.sort_values(["period_start", *by], ignore_index=True)
+
+
+def _by_channel(table, when, q: Quarter, name: str) -> pd.DataFrame:
+    t = table.filter(q.contains(when))
+    return t.group_by("channel").aggregate(**{name: t.count()}).to_pandas()
+
+
+def cost_per_name(src: Source, *, quarter: Quarter | str, total: bool = True) -> pd.DataFrame:
+    """Marketing spend per new name, per opportunity and per won deal, by channel, in a quarter.
+
+    Definitions for the quarter: ``spend`` = sum of ``marketing_spend.spend`` over periods
+    starting in the quarter; ``names`` = leads created in it; ``opportunities`` = leads that
+    became opportunities (``converted_at``) in it; ``won`` = leads first won (their deal's
+    close) in it; ``cost_per_name = spend / names``, ``cost_per_opportunity = spend /
+    opportunities``, ``cost_per_won = spend / won``. These are period ratios (spend and
+    outcomes in the same quarter), not cohort costs. A ratio is NaN when its denominator is 0
+    or the channel has no spend recorded. ``total`` adds a ``channel = "all"`` row.
+
+    Raises
+    ------
+    SourceError
+        When the source has no ``marketing_spend`` table.
+    """
+    src.require("marketing_spend", "leads", analysis="cost per name")
+    q = Quarter.parse(quarter)
+    spend_t = src.table("marketing_spend")
+    s = spend_t.filter(q.contains(spend_t.period_start))
+    spend = s.group_by("channel").aggregate(spend=s.spend.sum()).to_pandas()
+    leads = src.table("leads")
+    parts = [spend, _by_channel(leads, leads.created_at, q, "names")]
+    if "converted_at" in leads.columns:
+        parts.append(_by_channel(leads, leads.converted_at, q, "opportunities"))
+    if src.has("opportunities"):
+        won = leads.join(_base.won_at(src), "lead_id")
+        parts.append(_by_channel(won, won.won_at, q, "won"))
+    out = _base.levels(leads, ["channel"])
+    out = out.merge(_base.levels(spend_t, ["channel"]), how="outer")
+    for part in parts:
+        out = out.merge(part, on="channel", how="left")
+    counts = [c for c in ("names", "opportunities", "won") if c in out.columns]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    if total:
+        tot = {"channel": ALL, "spend": out["spend"].sum(min_count=1)}
+        out = pd.concat([out, pd.DataFrame([{**tot, **out[counts].sum()}])], ignore_index=True)
+    names = {"names": "cost_per_name", "opportunities": "cost_per_opportunity"}
+    for c in counts:
+        name = names.get(c, "cost_per_won")
+        denom = out[c].where(out[c] > 0).astype("float64")
+        out[name] = np.where(denom.notna(), out["spend"] / denom, np.nan)
+    out.insert(1, "quarter", str(q))
+    return out.astype({c: "int64" for c in counts})
