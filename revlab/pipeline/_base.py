@@ -1,0 +1,92 @@
+"""Shared pieces of the pipeline analyses: time literals, as-of cuts, closed stages, ordering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from revlab.periods import Quarter
+from revlab.schema import OPPORTUNITY_STAGES
+from revlab.sources import Source, SourceError
+
+#: Normalised names of the two closed stages (lower case, no spaces, underscores or dashes), so
+#: canonical ``closed_won`` and CRM spellings such as ``Closed Won`` are both recognised.
+WON_STAGE, LOST_STAGE = "closedwon", "closedlost"
+
+
+def ts(value: str | pd.Timestamp) -> ir.Value:
+    """A timestamp literal for engine expressions."""
+    return ibis.literal(pd.Timestamp(value).to_pydatetime(), type="timestamp")
+
+
+def norm_stage(stage: ir.StringValue) -> ir.StringValue:
+    """A stage name lower-cased without spaces, underscores or dashes."""
+    return stage.lower().replace(" ", "").replace("_", "").replace("-", "")
+
+
+def is_won_stage(stage: ir.StringValue) -> ir.BooleanValue:
+    """Whether a stage is the closed-won stage (in any common spelling)."""
+    return norm_stage(stage) == WON_STAGE
+
+
+def is_closed_stage(stage: ir.StringValue) -> ir.BooleanValue:
+    """Whether a stage is closed won or closed lost (in any common spelling)."""
+    return norm_stage(stage).isin([WON_STAGE, LOST_STAGE])
+
+
+def in_quarter(when: ir.TimestampValue, quarter: Quarter) -> ir.BooleanValue:
+    """Whether a time falls in the quarter (start inclusive, end exclusive); null is False."""
+    return ((when >= ts(quarter.start)) & (when < ts(quarter.end))).fill_null(False)
+
+
+def cut(src: Source, at: str | pd.Timestamp | None) -> Source:
+    """``src`` as it stood at ``at`` (``None``: the source's own cut), never past that cut."""
+    if at is None:
+        return src
+    at = pd.Timestamp(at)
+    if src.as_of is not None and at > src.as_of:
+        raise ValueError(
+            f"date {at:%Y-%m-%d %H:%M} is after the source's as-of date {src.as_of:%Y-%m-%d %H:%M}"
+            "; the data after it are not to be seen: pass an earlier date, or a later as_of."
+        )
+    return src.at(at)
+
+
+def require_history(src: Source, analysis: str, columns: Iterable[str] = ()) -> None:
+    """Raise SourceError unless ``opportunities`` and ``stage_history`` with ``columns`` exist."""
+    src.require("opportunities", "stage_history", analysis=analysis)
+    have = src.raw("stage_history").columns
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise SourceError(
+            f"{analysis} needs stage_history.{', stage_history.'.join(missing)} (the values after "
+            f"each change, as Salesforce's OpportunityHistory exports them), which {src.label} "
+            "does not have; add the column(s) to stage_history."
+        )
+
+
+def group_columns(by: str | Sequence[str] | None) -> list[str]:
+    """Grouping columns as a list (``None`` or ``()``: no grouping)."""
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def check_group_columns(table: ir.Table, by: Sequence[str]) -> None:
+    """Refuse grouping by a column that ``opportunities`` does not have."""
+    missing = [b for b in by if b not in table.columns]
+    if missing:
+        raise SourceError(
+            f"opportunities has no column {', '.join(map(repr, missing))} to group by; "
+            f"it has: {', '.join(table.columns)}."
+        )
+
+
+def stage_rank(stages: Iterable[str]) -> dict[str, int]:
+    """Funnel order of stage names: the demo's open stages first, then others by name."""
+    known = {s: i for i, s in enumerate(OPPORTUNITY_STAGES)}
+    ordered = sorted(set(stages), key=lambda s: (known.get(s, len(known)), s))
+    return {s: i for i, s in enumerate(ordered)}

@@ -1,0 +1,213 @@
+"""The pipeline waterfall: how a quarter's pipeline moved from one date to another.
+
+The *pipeline for quarter Q at date t* is every deal open at ``t`` whose expected close date,
+as known at ``t``, falls in Q, valued at its amount at ``t``. Between ``start`` and ``end`` the
+opening pipeline (at ``start``) becomes the closing pipeline (at ``end``). Every deal in either
+is in exactly one movement, decided by the first rule that holds:
+
+========================  ==================================================  =================
+movement                  the deal                                            value
+========================  ==================================================  =================
+``won``                   was in the opening pipeline and was won by ``end``  − opening amount
+``lost``                  was in the opening pipeline and was lost by ``end`` − opening amount
+``slipped_out``           was in the opening pipeline, is still open at       − opening amount
+                          ``end``, but its close date moved out of Q
+                          (nearly always later; a date moved before Q's
+                          start counts here too)
+``amount_change``         is in both, and its amount changed                  closing − opening
+``unchanged``             is in both at the same amount                       0
+``new``                   is in the closing pipeline, created after           + closing amount
+                          ``start``
+``pulled_in``             is in the closing pipeline, existed (open, close    + closing amount
+                          date outside Q) at ``start``
+========================  ==================================================  =================
+
+Values are each deal's contribution to *closing − opening*, so opening + the movements =
+closing exactly (up to floating-point rounding), and in counts opening + new + pulled in −
+slipped out − lost − won = closing. A won deal counts at its opening amount (an amount change
+before the win is part of the win); :func:`movements` gives both amounts. A deal that entered
+and left Q's pipeline inside the window (created and won in it, say) is in neither pipeline,
+moves nothing and is in no movement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from revlab.periods import Quarter
+from revlab.pipeline import _base
+from revlab.sources import Source
+
+__all__ = ["MOVEMENTS", "movements", "waterfall"]
+
+#: Waterfall rows in the order they are drawn, with their labels.
+MOVEMENTS: dict[str, str] = {
+    "opening": "Opening",
+    "new": "New",
+    "pulled_in": "Pulled in",
+    "slipped_out": "Slipped out",
+    "lost": "Lost",
+    "won": "Won",
+    "amount_change": "Amount changes",
+    "closing": "Closing",
+}
+
+
+def _window(src: Source, quarter: Quarter, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start = quarter.start if start is None else pd.Timestamp(start)
+    if end is None:
+        end = quarter.end if src.as_of is None else min(quarter.end, src.as_of)
+    end = pd.Timestamp(end)
+    if end < start:
+        raise ValueError(f"the window ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
+    return start, end
+
+
+def movements(
+    src: Source,
+    *,
+    quarter: str | Quarter,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    by: str | Sequence[str] | None = None,
+) -> ir.Table:
+    """Every deal of the opening or closing pipeline with its one movement (engine expression).
+
+    Parameters
+    ----------
+    src
+        A source with ``opportunities`` and ``stage_history`` (with ``close_date``).
+    quarter
+        The target quarter: deals expected to close in it make its pipeline.
+    start, end
+        The window (default: the quarter's start, and its end or the source's as-of date if
+        earlier). ``end`` may not lie after ``src.as_of``.
+    by
+        Deal columns to carry along (``segment``, ``owner``).
+
+    Returns
+    -------
+    ibis Table
+        ``opportunity_id``, ``by...``, ``movement``, ``value`` (signed contribution to closing −
+        opening), ``amount_start``, ``amount_end``, ``close_date_start``, ``close_date_end``,
+        ``stage_start``, ``stage_end`` (start values are null for deals not in the opening
+        pipeline).
+    """
+    _base.require_history(src, "the pipeline waterfall", columns=("close_date",))
+    q = Quarter.parse(quarter)
+    start, end = _window(src, q, start, end)
+    by = _base.group_columns(by)
+    s = _base.cut(src, start).table("opportunities")
+    e = _base.cut(src, end).table("opportunities")
+    _base.check_group_columns(e, by)
+    s = s.filter(~s.is_closed & _base.in_quarter(s.close_date, q)).select(
+        _id=s.opportunity_id,
+        amount_start=s.amount,
+        close_date_start=s.close_date,
+        stage_start=s.stage,
+    )
+    j = e.left_join(s, e.opportunity_id == s._id)
+    opening = j._id.notnull()
+    closing = ~j.is_closed & _base.in_quarter(j.close_date, q)
+    j = j.filter(opening | closing)
+    change = j.amount - j.amount_start
+    movement = ibis.cases(
+        (opening & j.is_closed & j.is_won, "won"),
+        (opening & j.is_closed, "lost"),
+        (opening & ~closing, "slipped_out"),
+        (opening & (change != 0), "amount_change"),
+        (opening, "unchanged"),
+        (j.created_at > _base.ts(start), "new"),
+        else_="pulled_in",
+    )
+    value = ibis.cases((opening & closing, change), (opening, -j.amount_start), else_=j.amount)
+    return j.select(
+        opportunity_id=j.opportunity_id,
+        **{b: j[b] for b in by},
+        movement=movement,
+        value=value.cast("float64"),
+        amount_start=j.amount_start,
+        amount_end=j.amount,
+        close_date_start=j.close_date_start,
+        close_date_end=j.close_date,
+        stage_start=j.stage_start,
+        stage_end=j.stage,
+    )
+
+
+def waterfall(
+    src: Source,
+    *,
+    quarter: str | Quarter,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    by: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The quarter's pipeline waterfall from ``start`` to ``end`` (see the module docstring).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``by`` group and movement, in :data:`MOVEMENTS` order: ``by...``,
+        ``movement``, ``label``, ``deals`` (deals in the movement; for ``amount_change`` those
+        whose amount changed), ``value`` (opening and closing: the pipeline's total; otherwise
+        the signed change) and ``running`` (the running total after the bar, ending at the
+        closing value). Movements without deals are rows with 0. Deals carried over unchanged
+        move nothing and have no row. The window is in ``frame.attrs`` (``quarter``, ``start``,
+        ``end``).
+    """
+    by = _base.group_columns(by)
+    q = Quarter.parse(quarter)
+    start, end = _window(src, q, start, end)
+    m = movements(src, quarter=q, start=start, end=end, by=by)
+    in_open = m.amount_start.notnull()
+    in_close = m.movement.isin(["amount_change", "unchanged", "new", "pulled_in"])
+    zero = ibis.literal(0.0)
+    counts = m.group_by([*by, "movement"]).aggregate(
+        deals=m.count(),
+        value=m.value.sum(),
+        _open_n=in_open.cast("int64").sum(),
+        _open_v=ibis.cases((in_open, m.amount_start), else_=zero).sum(),
+        _close_n=in_close.cast("int64").sum(),
+        _close_v=ibis.cases((in_close, m.amount_end), else_=zero).sum(),
+    )
+    return _assemble(counts.to_pandas(), by, q, start, end)
+
+
+def _assemble(
+    counts: pd.DataFrame, by: list[str], q: Quarter, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    if by and len(counts):
+        groups = counts.groupby(by, dropna=False, sort=True)
+        out = pd.concat(
+            [_rows(g.set_index("movement"), dict(zip(by, key, strict=True))) for key, g in groups],
+            ignore_index=True,
+        )
+    else:
+        out = _rows(counts.set_index("movement"), {b: None for b in by})
+    out.attrs.update(quarter=str(q), start=start, end=end)
+    return out
+
+
+def _rows(g: pd.DataFrame, key: dict) -> pd.DataFrame:
+    opening_n, opening_v = g["_open_n"].sum(), g["_open_v"].sum()
+    closing_n, closing_v = g["_close_n"].sum(), g["_close_v"].sum()
+    rows = []
+    running = opening_v
+    for move, label in MOVEMENTS.items():
+        if move == "opening":
+            n, v = opening_n, opening_v
+        elif move == "closing":
+            n, v = closing_n, closing_v
+        else:
+            n = int(g["deals"].get(move, 0))
+            v = float(g["value"].get(move, 0.0)) if n else 0.0
+            running = running + v
+        run = v if move in ("opening", "closing") else running
+        rows.append({**key, "movement": move, "label": label, "deals": int(n), "value": float(v),
+                     "running": float(run)})  # fmt: skip
+    return pd.DataFrame(rows)
