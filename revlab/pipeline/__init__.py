@@ -15,13 +15,23 @@ frames come back.
   changes out of time order, histories that contradict the deal's final state.
 """
 
+from revlab.pipeline.checks import check_history, validate_history
+from revlab.pipeline.expected import DEFAULT_STAGE_WEIGHTS, calibrated_win_rates, expected_value
+from revlab.pipeline.slips import close_date_pushes, slip_analysis
 from revlab.pipeline.snapshot import open_pipeline, pipeline_at
 from revlab.pipeline.waterfall import MOVEMENTS, movements, waterfall
 
 __all__ = [
+    "DEFAULT_STAGE_WEIGHTS",
     "MOVEMENTS",
+    "calibrated_win_rates",
+    "check_history",
+    "close_date_pushes",
+    "expected_value",
     "movements",
     "open_pipeline",
     "pipeline_at",
+    "slip_analysis",
+    "validate_history",
     "waterfall",
 ]
