@@ -171,7 +171,11 @@ TABLES: dict[str, TableSpec] = {
                 _ts("end_date", event=False),
                 _f("amount"),
             ),
-            optional=(_s("subscription_id"), _s("renewed_from", "subscription_id renewed")),
+            optional=(
+                _s("subscription_id"),
+                _s("renewed_from", "subscription_id renewed"),
+                _f("satisfaction", "the account's survey score in the term (CSAT 1-5, NPS 0-10)"),
+            ),
             key="subscription_id",
             row_label=("account_id", "start_date"),
         ),

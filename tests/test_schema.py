@@ -248,3 +248,25 @@ def test_contract_matches_design():
         "targets",
         "subscriptions",
     }
+
+
+def test_subscriptions_satisfaction_is_optional_and_numeric(tiny_tables):
+    subs = pd.DataFrame(
+        {
+            "account_id": ["A1", "A1"],
+            "start_date": pd.to_datetime(["2024-03-01", "2024-09-01"]),
+            "end_date": pd.to_datetime(["2024-08-31", "2025-02-28"]),
+            "amount": [1200.0, 1300.0],
+        }
+    )
+    checked = validate({**tiny_tables, "subscriptions": subs}, as_of=AS_OF)
+    assert "satisfaction" not in checked["subscriptions"].columns
+    scored = subs.assign(satisfaction=["9", None])
+    checked = validate({**tiny_tables, "subscriptions": scored}, as_of=AS_OF)
+    assert checked["subscriptions"]["satisfaction"].dtype == "float64"
+    assert checked["subscriptions"]["satisfaction"].iloc[0] == 9.0
+    bad = subs.assign(satisfaction=["great", "7"])
+    with pytest.raises(
+        SchemaError, match=r"subscriptions\.satisfaction: 1 row cannot be read as float"
+    ):
+        validate({**tiny_tables, "subscriptions": bad}, as_of=AS_OF)
