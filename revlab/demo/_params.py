@@ -23,7 +23,18 @@ cost per lead                 $35–$420    B2B cost per lead around $200 on ave
 annual gross churn            30/18/10%   ~13% median gross dollar churn for private SaaS
 SMB / MM / ENT                            (KeyBanc Capital Markets SaaS survey), far higher
                                           for SMB-focused companies
+NPS (promoters − detractors)  ~+19        B2B software NPS typically +20 to +40 (Retently,
+                                          CustomerGauge NPS benchmark compilations)
 ============================  ==========  ====================================================
+
+Satisfaction: each subscription term carries one survey score on the NPS scale (0–10). Its
+latent value is ``u = fit_weight * fit + sqrt(1 - fit_weight**2) * noise`` (standard normal),
+where ``fit`` is the account's hidden fit with the product, drawn once per account, and the
+noise is new each term. The score is ``round(score_mean + score_sd * u)`` clipped to 0–10, and
+is missing for terms not surveyed (``response_rate``) or not surveyed yet. At the end of the
+term, churn has log-odds ``intercept[segment] + churn_log_odds_per_sd * (-u)``, the intercept
+chosen so that a new customer's churn probability averaged over ``u`` is the segment's
+``annual_churn``; the renewal uplift's log rises by ``expansion_log_per_sd * u``.
 
 The parameters are kept as one JSON-serialisable dict (``truth.params``); :class:`Model`
 holds the same numbers as numpy arrays indexed by channel, segment, region and stage.
@@ -171,6 +182,16 @@ _DEFAULTS: dict = {
         },
     },
     "targets": {"uplift_low": 1.05, "uplift_high": 1.15, "round_to": 50_000.0},
+    "satisfaction": {  # one NPS-style survey (0 to 10) per subscription term
+        "fit_weight": 0.6,  # correlation of a term's satisfaction with the account's hidden fit
+        "churn_log_odds_per_sd": 1.0,  # churn log-odds fall this much per SD of satisfaction
+        "expansion_log_per_sd": 0.05,  # log renewal uplift rises this much per SD
+        "score_mean": 8.0,
+        "score_sd": 1.8,
+        "score_max": 10,
+        "response_rate": 0.85,
+        "survey_day": 182,  # day of the term the survey is taken; later scores are not yet known
+    },
 }
 
 

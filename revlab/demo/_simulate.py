@@ -67,6 +67,11 @@ def derived(truth: DemoTruth) -> dict:
             out[f"lead_to_{to}_by_{by}"] = table(truth.conversion_rate(by, to), by, "rate")
         out[f"win_rate_by_{by}"] = table(truth.win_rate(by), by, "rate")
         out[f"won_amount_median_by_{by}"] = table(truth.deal_size_median(by), by, "median")
+    out["first_renewal_churn_by_segment"] = table(truth.churn_rate(), "segment", "rate")
+    effect = truth.satisfaction_effect()
+    out["first_renewal_churn_by_satisfaction_band"] = {
+        seg: table(group, "band", "churn_rate") for seg, group in effect.groupby("segment")
+    }
     return out
 
 

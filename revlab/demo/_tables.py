@@ -146,5 +146,6 @@ def subscriptions(cal: Calendar, S: dict, D: dict, won_idx, lead_ids) -> pd.Data
             "end_date": cal.to_datetime(S["end"][order]),
             "amount": S["amount"][order].astype(float),
             "renewed_from": text(np.where(prev >= 0, rank[np.maximum(prev, 0)], -1), sub_ids),
+            "satisfaction": S["satisfaction"][order].astype(float),
         }
     )

@@ -18,6 +18,9 @@ Definitions (all "true" values are exact consequences of the simulator's paramet
   won, open deals (stage, time in stage, intent, capacity factor, final amount), open leads
   (stage, time in stage, intent) and leads still to arrive.
 - ``bookings(quarter)``: realised bookings, equal to the tables' sum.
+- ``churn_rate()``: a new customer's probability of not renewing at its first renewal, per
+  segment, averaged over satisfaction; ``satisfaction_effect()``: that probability, and the
+  renewals' expansion, per segment and NPS band of the term's survey score.
 """
 
 from __future__ import annotations
@@ -197,11 +200,30 @@ class DemoTruth:
         return pd.DataFrame({by: list(_rates.LABELS[by]), "median": med})
 
     def churn_rate(self) -> pd.DataFrame:
-        """True annual churn probability at renewal, per segment (``segment``, ``rate``)."""
+        """True annual churn probability at renewal, per segment (``segment``, ``rate``).
+
+        The probability that a new customer does not renew at the end of its first term,
+        averaged over satisfaction; later renewals churn less, because the accounts that stay
+        are the better-fitting ones (a shifted-beta-geometric model's mean churn
+        ``a / (a + b)`` estimates this first-renewal rate).
+        """
         seg = self.params["segments"]
         return pd.DataFrame(
             {"segment": list(SEGMENTS), "rate": [seg[s]["annual_churn"] for s in SEGMENTS]}
         )
+
+    def satisfaction_effect(self) -> pd.DataFrame:
+        """How the survey score moves churn and expansion, per segment and NPS band.
+
+        For a new customer's first term: ``share`` = P(score in the band); ``churn_rate`` =
+        P(churn at the first renewal | band); among those who renew, ``expansion_rate`` =
+        P(the renewal amount is higher | band) and ``mean_uplift`` = E[new / old amount | band].
+        Bands: detractor 0–6, passive 7–8, promoter 9–10; the ``all`` row averages over bands.
+        ``params["satisfaction"]`` holds the effect sizes (log-odds and log-uplift per SD).
+        """
+        from revlab.demo._subscriptions import satisfaction_truth
+
+        return satisfaction_truth(self.params)
 
     # -- leads at a date --------------------------------------------------------------------------
 
