@@ -23,7 +23,7 @@ def _specs_without_names(spec: str) -> str:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    wanted = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [
         d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in {"python", "pip"}
@@ -42,7 +42,7 @@ def test_constraints_pin_every_dependency():
     pinned = {
         _name(line) for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line
     }
-    for dep in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+    for dep in [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]:
         assert _name(dep) in pinned, f"{dep} is not pinned in constraints.txt"
 
 
