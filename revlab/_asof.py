@@ -10,8 +10,10 @@ are blanked for deals that closed after the date.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
+from ibis.common.exceptions import IbisError
 
 LEAD_EVENTS = ("mql_at", "sql_at", "converted_at", "disqualified_at")
 CREATED = {
@@ -72,16 +74,25 @@ def _opportunities(t: ir.Table, at: ir.Value, history: ir.Table | None) -> ir.Ta
     return _with_history(t.mutate(**changes), at, history)
 
 
+def _has_argmax(table: ir.Table) -> bool:
+    try:
+        return ibis.get_backend(table).has_operation(ops.ArgMax)
+    except IbisError:  # an unbound table: use the portable window
+        return False
+
+
 def _with_history(t: ir.Table, at: ir.Value, history: ir.Table) -> ir.Table:
     """Stage, amount and close date from each deal's last recorded change by the date."""
     h = history.filter(history.entered_at <= at)
-    window = ibis.window(group_by=h.opportunity_id, order_by=ibis.desc(h.entered_at))
-    last = h.mutate(_rank=ibis.row_number().over(window)).filter(lambda x: x._rank == 0)
-    fields = {"_h_stage": last.stage}
-    for col in ("amount", "close_date"):
-        if col in history.columns:
-            fields[f"_h_{col}"] = last[col]
-    last = last.select(_h_id=last.opportunity_id, **fields)
+    cols = {c: f"_h_{c}" for c in ("stage", "amount", "close_date") if c in h.columns}
+    if _has_argmax(h):  # one grouped pass; DuckDB cannot shortcut Ibis's row_number() - 1 = 0
+        last = h.group_by(_h_id=h.opportunity_id).aggregate(
+            **{alias: h[col].argmax(h.entered_at) for col, alias in cols.items()}
+        )
+    else:
+        window = ibis.window(group_by=h.opportunity_id, order_by=ibis.desc(h.entered_at))
+        last = h.mutate(_rank=ibis.row_number().over(window)).filter(lambda x: x._rank == 0)
+        last = last.select(_h_id=last.opportunity_id, **{a: last[c] for c, a in cols.items()})
     joined = t.left_join(last, t.opportunity_id == last._h_id)
     changes = {}
     for col in ("stage", "amount", "close_date"):
