@@ -37,7 +37,12 @@ def check_history(src: Source) -> list[str]:
     _base.require_history(src, "checking the deal history")
     full = src.at(None)
     h, o = full.table("stage_history"), full.table("opportunities")
-    problems = [_before_creation(h, o), *_out_of_order(h), *_contradictions(h, o)]
+    won, lost = _base.closed_stages(h)
+    problems = [
+        _before_creation(h, o),
+        *_out_of_order(h, won + lost),
+        *_contradictions(h, o, won, lost),
+    ]
     return [p for p in problems if p]
 
 
@@ -76,7 +81,7 @@ def _before_creation(h: ir.Table, o: ir.Table) -> str:
     )
 
 
-def _out_of_order(h: ir.Table) -> list[str]:
+def _out_of_order(h: ir.Table, closed_names: list[str]) -> list[str]:
     values = [c for c in ("stage", "amount", "close_date") if c in h.columns]
     versions = h.select("opportunity_id", "entered_at", *values).distinct()
     per_time = versions.group_by(["opportunity_id", "entered_at"]).aggregate(_n=versions.count())
@@ -84,7 +89,7 @@ def _out_of_order(h: ir.Table) -> list[str]:
     tied = h.semi_join(
         clash, (h.opportunity_id == clash.opportunity_id) & (h.entered_at == clash.entered_at)
     )
-    closed = h.filter(_base.is_closed_stage(h.stage))
+    closed = h.filter(h.stage.isin(closed_names))
     first_close = closed.group_by("opportunity_id").aggregate(_closed=closed.entered_at.min())
     j = h.join(first_close, "opportunity_id")
     return [
@@ -113,11 +118,11 @@ def _last_changes(h: ir.Table) -> ir.Table:
     return ranked.filter(ranked._rank == 0)
 
 
-def _contradictions(h: ir.Table, o: ir.Table) -> list[str]:
+def _contradictions(h: ir.Table, o: ir.Table, won: list[str], lost: list[str]) -> list[str]:
     last = _last_changes(h)
     deal = o.select(_id=o.opportunity_id, _closed=o.is_closed, _won=o.is_won, _amount=o.amount)
     j = last.join(deal, last.opportunity_id == deal._id)
-    won_stage, closed_stage = _base.is_won_stage(j.stage), _base.is_closed_stage(j.stage)
+    won_stage, closed_stage = j.stage.isin(won), j.stage.isin(won + lost)
     fix = "the history and the deal disagree: fix is_won / is_closed, or the history."
     found = [
         _report(j.filter(won_stage & ~j._won), "deal", "end their history in closed_won "

@@ -88,7 +88,8 @@ def calibrated_win_rates(
         closed_time = o.closed_at if "closed_at" in o.columns else o.close_date
         decided = decided & (closed_time > since).fill_null(False)
     deals = o.select("opportunity_id", *by, _decided=decided, _won=decided & o.is_won)
-    visits = h.filter(~_base.is_closed_stage(h.stage)).select("opportunity_id", "stage").distinct()
+    won, lost = _base.closed_stages(h)
+    visits = h.filter(~h.stage.isin(won + lost)).select("opportunity_id", "stage").distinct()
     j = visits.join(deals, "opportunity_id")
     one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
     counts = (

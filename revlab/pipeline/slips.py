@@ -18,31 +18,40 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from revlab import rates
+from revlab import _asof, rates
 from revlab.pipeline import _base
 from revlab.sources import Source
 
 __all__ = ["close_date_pushes", "slip_analysis"]
 
 
-def close_date_pushes(src: Source) -> ir.Table:
-    """Pushes of the expected close date per deal with history (engine expression).
+def close_date_pushes(src: Source, *, deals: ir.Table | None = None) -> ir.Table:
+    """Pushes of the expected close date per pushed deal (engine expression).
+
+    Parameters
+    ----------
+    src
+        A source with ``opportunities`` and ``stage_history`` (with ``close_date``).
+    deals
+        Only these deals (a table with ``opportunity_id``); default: every deal.
 
     Returns
     -------
     ibis Table
-        ``opportunity_id``, ``pushes`` (number of pushes, 0 for a deal never pushed) and
-        ``pushed_days`` (total days its close date moved later by pushes).
+        ``opportunity_id``, ``pushes`` (number of pushes, at least 1) and ``pushed_days``
+        (total days its close date moved later by pushes). Deals never pushed have no row.
     """
     _base.require_history(src, "slip analysis", columns=("close_date",))
-    h = src.table("stage_history")
+    h = src.table("stage_history").select("opportunity_id", "entered_at", "stage", "close_date")
+    if deals is not None:
+        h = h.semi_join(deals, "opportunity_id")
+    won, lost = _base.closed_stages(h)
     w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h.close_date])
     h = h.mutate(_prev=h.close_date.lag().over(w))
-    push = ~_base.is_closed_stage(h.stage) & (h.close_date > h._prev).fill_null(False)
-    moved = (h.close_date.epoch_seconds() - h._prev.epoch_seconds()).cast("float64") / 86_400
-    return h.group_by("opportunity_id").aggregate(
-        pushes=push.cast("int64").sum(),
-        pushed_days=ibis.cases((push, moved), else_=0.0).sum(),
+    pushed = h.filter((h.close_date > h._prev) & ~h.stage.isin(won + lost))
+    moved = pushed.close_date.epoch_seconds() - pushed._prev.epoch_seconds()
+    return pushed.group_by("opportunity_id").aggregate(
+        pushes=pushed.count(), pushed_days=(moved.cast("float64") / 86_400).sum()
     )
 
 
@@ -72,7 +81,7 @@ def slip_analysis(
     -------
     DataFrame
         One row per group: ``by...``; ``deals``, ``slipped`` (deals pushed at least once),
-        ``slip_share``; ``value`` (their final amount), ``slipped_value``,
+        ``slip_share``; ``value`` (their amount, as stored), ``slipped_value``,
         ``slip_value_share``; ``pushes``, ``pushes_per_deal``, ``pushes_per_slipped``,
         ``days_pushed_per_slipped`` (mean total days a slipped deal's date moved); the win rate
         of slipped deals ``won_slipped``, ``win_rate_slipped``, ``lower_slipped``,
@@ -84,8 +93,7 @@ def slip_analysis(
     Wilson (1927), JASA 22; Brown, Cai & DasGupta (2001), Statistical Science 16(2).
     """
     by = _base.group_columns(by)
-    p = close_date_pushes(src)
-    o = src.table("opportunities")
+    o = _decided(src)
     _base.check_group_columns(o, by)
     closed_time = o.closed_at.coalesce(o.close_date) if "closed_at" in o.columns else o.close_date
     o = o.filter(o.is_closed).mutate(_t=closed_time)
@@ -93,6 +101,7 @@ def slip_analysis(
         o = o.filter(o._t >= _base.ts(closed_from))
     if closed_to is not None:
         o = o.filter(o._t < _base.ts(closed_to))
+    p = close_date_pushes(src, deals=o if closed_from or closed_to else None)
     j = o.left_join(p, o.opportunity_id == p.opportunity_id)
     n_push = j.pushes.fill_null(0)
     slipped = n_push > 0
@@ -103,6 +112,16 @@ def slip_analysis(
         else j.aggregate(**_sums(j, n_push, slipped, won))
     )
     return _finish(counts.to_pandas(), by, level)
+
+
+def _decided(src: Source) -> ir.Table:
+    """``opportunities`` with outcomes as of the source's cut, amounts as stored.
+
+    A decided deal's amount is its amount at the close, so the history need not be replayed
+    (which would cost a pass over every change) to value it.
+    """
+    typed = src.at(None).table("opportunities")
+    return typed if src.as_of is None else _asof.cut("opportunities", typed, src.as_of)
 
 
 def _sums(j: ir.Table, n_push, slipped, won) -> dict:

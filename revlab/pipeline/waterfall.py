@@ -38,6 +38,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from revlab import _asof
 from revlab.periods import Quarter
 from revlab.pipeline import _base
 from revlab.sources import Source
@@ -65,6 +66,23 @@ def _window(src: Source, quarter: Quarter, start, end) -> tuple[pd.Timestamp, pd
     if end < start:
         raise ValueError(f"the window ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
     return start, end
+
+
+def _cuts(src: Source, start: pd.Timestamp, end: pd.Timestamp) -> tuple[ir.Table, ir.Table]:
+    """``opportunities`` at ``start`` and at ``end``, rebuilt for deals open in the window only.
+
+    Deals closed by ``start`` or created after ``end`` are in neither pipeline, so their
+    history need not be read.
+    """
+    _base.cut(src, end)  # refuses an end after the source's as-of date
+    full = src.at(None)
+    opps, history = full.table("opportunities"), full.table("stage_history")
+    live = opps.created_at <= _base.ts(end)
+    if "closed_at" in opps.columns:
+        live = live & ~(opps.is_closed & (opps.closed_at <= _base.ts(start))).fill_null(False)
+    opps = opps.filter(live)
+    history = history.semi_join(opps, "opportunity_id")
+    return tuple(_asof.cut("opportunities", opps, at, history=history) for at in (start, end))
 
 
 def movements(
@@ -101,8 +119,7 @@ def movements(
     q = Quarter.parse(quarter)
     start, end = _window(src, q, start, end)
     by = _base.group_columns(by)
-    s = _base.cut(src, start).table("opportunities")
-    e = _base.cut(src, end).table("opportunities")
+    s, e = _cuts(src, start, end)
     _base.check_group_columns(e, by)
     s = s.filter(~s.is_closed & _base.in_quarter(s.close_date, q)).select(
         _id=s.opportunity_id,
