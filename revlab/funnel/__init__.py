@@ -13,6 +13,7 @@ Modules: :mod:`~revlab.funnel.volume` (new names, cost per name),
 
 from __future__ import annotations
 
+from revlab.funnel._memo import clear_cache
 from revlab.funnel.change import HEADLINES, compare, drivers, headline
 from revlab.funnel.closing import closing, closing_by_quarter, pipeline_coverage
 from revlab.funnel.conversion import (
@@ -27,6 +28,7 @@ from revlab.funnel.volume import cost_per_name, new_names
 
 __all__ = [
     "HEADLINES",
+    "clear_cache",
     "closing",
     "closing_by_quarter",
     "compare",

@@ -44,6 +44,14 @@ def as_of(src: Source) -> pd.Timestamp:
     return max(found)
 
 
+def last_moment(at: pd.Timestamp) -> pd.Timestamp:
+    """The last moment before ``at``, which decides the running period.
+
+    A cut at midnight on the 1st thus ends the month before rather than opening an empty one.
+    """
+    return pd.Timestamp(at) - pd.Timedelta(microseconds=1)
+
+
 def ts(value: pd.Timestamp | str) -> ir.Value:
     """A timestamp literal for comparisons inside a query."""
     return ibis.literal(pd.Timestamp(value).to_pydatetime(), type="timestamp")
@@ -100,26 +108,20 @@ def levels(table: ir.Table, by: Sequence[str]) -> pd.DataFrame:
     return table.select(*by).distinct().to_pandas().sort_values(list(by), ignore_index=True)
 
 
-def won_at(src: Source) -> ir.Table:
-    """Per lead, when it was first won: ``lead_id``, ``won_at`` (leads that won only).
+def opportunities(src: Source) -> ir.Table:
+    """Deals as known at the as-of date, without looking up their stage history.
 
-    A lead is won when an opportunity it became is won; the time is the opportunity's
-    ``closed_at`` (its ``close_date`` when ``closed_at`` is absent).
+    Creation, close, win and amount-at-close are what the funnel needs; the history lookup of
+    :meth:`Source.table` (stage, amount and expected close of open deals as last recorded)
+    costs a window over ``stage_history`` that these metrics do not use. Pipeline coverage,
+    which does use it, reads ``src.table("opportunities")``.
     """
-    src.require("opportunities", analysis="conversion to won")
-    opps = src.table("opportunities")
-    won = opps.filter(opps.is_won).mutate(_won=closed_time(opps))
-    leads = src.table("leads")
-    if "opportunity_id" in leads.columns:
-        link = leads.select("lead_id", "opportunity_id").filter(leads.opportunity_id.notnull())
-        won = won.drop(*[c for c in ("lead_id",) if c in won.columns])
-        won = won.join(link, "opportunity_id")
-    elif "lead_id" not in opps.columns:
-        raise SourceError(
-            "conversion to won needs a link between leads and deals: leads.opportunity_id or "
-            "opportunities.lead_id."
-        )
-    return won.group_by("lead_id").aggregate(won_at=won._won.min())
+    from revlab import _asof
+    from revlab.sources import _cast_canonical
+
+    src.require("opportunities", analysis="deal metrics")
+    typed = _cast_canonical(src.raw("opportunities"), "opportunities")
+    return typed if src.as_of is None else _asof.cut("opportunities", typed, src.as_of)
 
 
 def deals(src: Source, *, by: Sequence[str] = ()) -> ir.Table:
@@ -128,8 +130,7 @@ def deals(src: Source, *, by: Sequence[str] = ()) -> ir.Table:
     A grouping column the opportunities table lacks (``channel``) comes from the lead the deal
     came from, through ``opportunities.lead_id``.
     """
-    src.require("opportunities", analysis="deal metrics")
-    opps = src.table("opportunities")
+    opps = opportunities(src)
     need = [b for b in by if b not in opps.columns]
     opps = opps.mutate(**{b: opps[b].cast("string") for b in by if b in opps.columns})
     if not need:
@@ -146,7 +147,7 @@ def deals(src: Source, *, by: Sequence[str] = ()) -> ir.Table:
 
 
 def closed_time(opps: ir.Table) -> ir.Value:
-    """When a deal closed: ``closed_at``, else its ``close_date``."""
+    """When a closed deal closed: ``closed_at``, else its ``close_date``."""
     cols = [opps[c] for c in ("closed_at", "close_date") if c in opps.columns]
     if not cols:
         raise SourceError(
@@ -154,6 +155,33 @@ def closed_time(opps: ir.Table) -> ir.Value:
             "add closed_at (when the deal closed)."
         )
     return ibis.coalesce(*cols) if len(cols) > 1 else cols[0]
+
+
+def won_at(src: Source) -> tuple[ir.Table, str]:
+    """When each lead was first won, and the key to join it to ``leads`` on.
+
+    A lead is won when an opportunity it became is won; the time is the opportunity's
+    ``closed_at`` (its ``close_date`` when ``closed_at`` is absent). With
+    ``leads.opportunity_id`` the table is ``_won_key`` (the opportunity id), ``won_at``;
+    otherwise it is grouped by ``opportunities.lead_id`` (the first win of each lead).
+    """
+    opps = opportunities(src)
+    won = opps.filter(opps.is_won)
+    if "opportunity_id" in src.table("leads").columns:
+        return won.select(_won_key=won.opportunity_id, won_at=closed_time(won)), "opportunity_id"
+    if "lead_id" not in opps.columns:
+        raise SourceError(
+            "conversion to won needs a link between leads and deals: leads.opportunity_id or "
+            "opportunities.lead_id."
+        )
+    won = won.mutate(_t=closed_time(won))
+    return won.group_by(_won_key=won.lead_id).aggregate(won_at=won._t.min()), "lead_id"
+
+
+def with_won(src: Source, leads: ir.Table) -> ir.Table:
+    """``leads`` with a ``won_at`` column (null for leads not won by the as-of date)."""
+    won, key = won_at(src)
+    return leads.left_join(won, leads[key] == won._won_key).drop("_won_key")
 
 
 def milestones(src: Source, *, by: Sequence[str] = (), stages: Sequence[str] = ()) -> ir.Table:
@@ -169,7 +197,7 @@ def milestones(src: Source, *, by: Sequence[str] = (), stages: Sequence[str] = (
     check_columns(leads, "leads", by, "grouping")
     wanted = [s for s in LEAD_STAGES[1:] if s in stages]
     if "won" in wanted:
-        leads = leads.left_join(won_at(src), "lead_id").drop("lead_id_right")
+        leads = with_won(src, leads)
     cols = {"lead_id": leads.lead_id, "created_at": leads.created_at}
     cols |= {b: leads[b] for b in by}
     order = [STAGE_COLUMN[s] for s in LEAD_STAGES[1:]]

@@ -20,7 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from revlab.funnel import _base
+from revlab.funnel import _base, _memo
 from revlab.schema import CLOSED_STAGES, OPPORTUNITY_STAGES
 from revlab.sources import Source
 
@@ -48,20 +48,17 @@ def _lead_stays(src: Source, by: Sequence[str]) -> ir.Table | None:
         advance = ibis.coalesce(*nxt) if len(nxt) > 1 else (nxt[0] if nxt else None)
         if advance is None:
             advance = ibis.null("timestamp")
-        dq = leads.disqualified_at if "disqualified_at" in leads.columns else None
-        exit_ = _base.earliest(advance, dq) if dq is not None else advance
-        lost = (
-            ibis.literal(False)
-            if dq is None
-            else dq.notnull() & (advance.isnull() | (dq < advance))
-        )
+        if "disqualified_at" in leads.columns:
+            dq = leads.disqualified_at
+        else:
+            dq = ibis.null("timestamp")
         part = leads.filter(leads[enter].notnull()).select(
             stage=ibis.literal(stage),
             lead_id=leads.lead_id,
             born=leads.created_at,
             enter=leads[enter],
-            exit=exit_,
-            lost=lost,
+            _advance=advance,
+            _drop=dq,
             **{b: leads[b].cast("string") for b in by},
         )
         parts.append(part)
@@ -91,8 +88,8 @@ def _deal_stays(src: Source, by: Sequence[str]) -> ir.Table:
             lead_id=a.lead_id,
             born=a.born,
             enter=a.born,
-            exit=closed_exit,
-            lost=lost_close & closed_exit.notnull(),
+            _advance=ibis.cases((lost_close, ibis.null("timestamp")), else_=closed_exit),
+            _drop=ibis.cases((lost_close, closed_exit), else_=ibis.null("timestamp")),
             **{b: a[b] for b in by},
         )
     h = src.table("stage_history")
@@ -103,58 +100,85 @@ def _deal_stays(src: Source, by: Sequence[str]) -> ir.Table:
     last_open = j._next.isnull() | j._next.isin(CLOSED_STAGES)
     closed = ibis.cases((j.is_closed, j.closed_at), else_=ibis.null("timestamp"))
     exit_ = ibis.cases((last_open, closed), else_=j._next_at)
-    lost = exit_.notnull() & last_open & j.is_closed & ~j.is_won
+    lost = last_open & j.is_closed & ~j.is_won
     return j.select(
         stage=j.stage.cast("string"),
         lead_id=j.lead_id,
         born=j.born,
         enter=j.entered_at,
-        exit=exit_,
-        lost=lost,
+        _advance=ibis.cases((lost, ibis.null("timestamp")), else_=exit_),
+        _drop=ibis.cases((lost, exit_), else_=ibis.null("timestamp")),
         **{b: j[b] for b in by},
     )
 
 
-def stays(src: Source, *, by: Sequence[str] = ()) -> ir.Table:
-    """Every stage stay: ``stage``, ``lead_id``, ``born``, ``enter``, ``exit``, ``lost``, by."""
+def _parts(src: Source, by: Sequence[str]) -> list[ir.Table]:
     src.require("leads", analysis="prospect inventory")
     parts = [p for p in (_lead_stays(src, by),) if p is not None]
     if src.has("opportunities"):
         parts.append(_deal_stays(src, by))
     types = {"stage": "string", "lead_id": "string", "born": "timestamp", "enter": "timestamp"}
-    types |= {"exit": "timestamp", "lost": "boolean", **dict.fromkeys(by, "string")}
-    out = ibis.union(*[p.select(**{c: p[c].cast(t) for c, t in types.items()}) for p in parts])
-    return out.filter(out.exit.isnull() | (out.exit >= out.enter))
+    types |= {"_advance": "timestamp", "_drop": "timestamp", **dict.fromkeys(by, "string")}
+    return [p.select(**{c: p[c].cast(t) for c, t in types.items()}) for p in parts]
+
+
+def stays(src: Source, *, by: Sequence[str] = ()) -> ir.Table:
+    """Every stage stay: ``stage``, ``lead_id``, ``born``, ``enter``, ``exit``, ``lost``, by.
+
+    A stay ends at the earlier of ``_advance`` (the prospect moved on: a later stage, or a
+    won deal) and ``_drop`` (disqualified, or the deal lost); ``lost`` says it was the drop.
+    Both are kept, since "still open at t" is cheaper to test on them than on their minimum.
+    An exit recorded before the entry (a lead disqualified before the MQL date it also has)
+    is read as a stay of zero length: it is never open, and the event log counts its exit on
+    its entry day.
+    """
+    s = ibis.union(*_parts(src, by))
+    a, d = s._advance, s._drop
+    first = ibis.cases((d.isnull() | (a <= d), a), else_=d)
+    return s.mutate(exit=first, lost=d.notnull() & (a.isnull() | (d < a)))
+
+
+def open_at(s: ir.Table, at: ir.Value) -> ir.Table:
+    """The stays of :func:`stays` open at ``at``: entered by then, not yet left."""
+    gone = (s._advance <= at).fill_null(False) | (s._drop <= at).fill_null(False)
+    return s.filter((s.enter <= at) & ~gone)
 
 
 def daily_log(src: Source, *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """The event log of :func:`_daily_log`, memoised per data cut (see :mod:`._memo`)."""
+    return _memo.memoised(src, "daily_log", tuple(by), lambda: _daily_log(src, by))
+
+
+def _daily_log(src: Source, by: Sequence[str]) -> pd.DataFrame:
     """Entries and exits per stage and day, with the open count at each day's end.
 
     Returns a dense frame (every day from the first entry to the as-of date, per stage and
     group): ``stage``, ``by...``, ``day``, ``entered``, ``exited``, ``lost`` (exits by
     disqualification or a lost deal), ``stay_days`` (summed length of the stays that ended
     that day) and ``open`` (stays open at the end of the day = cumulative entries - exits).
+    Each stay is read once and paired with a two-row table, giving its +1 and -1 events.
     """
-    s = stays(src, by=by)
     keys = ["stage", *by]
-    zero = ibis.literal(0, type="int64")
-    entries = s.select(
-        *keys, day=s.enter.truncate("D"), entered=ibis.literal(1, type="int64"),
-        exited=zero, lost=zero, stay_days=ibis.literal(0.0, type="float64"),
-    )  # fmt: skip
-    done = s.filter(s.exit.notnull())
-    exits = done.select(
-        *keys, day=done.exit.truncate("D"), entered=zero,
-        exited=ibis.literal(1, type="int64"), lost=done.lost.cast("int64"),
-        stay_days=(done.exit.epoch_seconds() - done.enter.epoch_seconds()).cast("float64")
-        / _base.DAY_SECONDS,
-    )  # fmt: skip
-    log = entries.union(exits)
-    counts = log.group_by([*keys, "day"]).aggregate(
-        entered=log.entered.sum(),
-        exited=log.exited.sum(),
-        lost=log.lost.sum(),
-        stay_days=log.stay_days.sum(),
+    s = stays(src, by=by)
+    sign = ibis.memtable(pd.DataFrame({"_sign": [1, -1]}))
+    j = s.cross_join(sign)
+    j = j.filter((j._sign == 1) | j.exit.notnull())
+    out = j._sign == -1
+    when = ibis.cases((out, _base.latest(j.exit, j.enter)), else_=j.enter)
+    stay = (when.epoch_seconds() - j.enter.epoch_seconds()).cast("float64")
+    ev = j.select(
+        *keys,
+        day=when.truncate("D"),
+        _in=(~out).cast("int64"),
+        _out=out.cast("int64"),
+        _lost=(out & j.lost).cast("int64"),
+        _stay=ibis.cases((out, stay), else_=0.0),
+    )
+    counts = ev.group_by([*keys, "day"]).aggregate(
+        entered=ev._in.sum(),
+        exited=ev._out.sum(),
+        lost=ev._lost.sum(),
+        stay_days=ev._stay.sum() / _base.DAY_SECONDS,
     )
     return _dense(counts.to_pandas(), keys, _base.as_of(src))
 
@@ -164,7 +188,7 @@ def _dense(counts: pd.DataFrame, keys: list[str], at: pd.Timestamp) -> pd.DataFr
     if counts.empty:
         return pd.DataFrame(columns=cols)
     counts["day"] = pd.to_datetime(counts["day"]).astype("datetime64[us]")
-    days = pd.date_range(counts["day"].min(), pd.Timestamp(at).floor("D"), freq="D")
+    days = pd.date_range(counts["day"].min(), _base.last_moment(at).floor("D"), freq="D")
     grid = _base.cross(counts[keys].drop_duplicates(), pd.DataFrame({"day": days}))
     grid["day"] = grid["day"].astype("datetime64[us]")
     out = grid.merge(counts, on=[*keys, "day"], how="left")
@@ -179,26 +203,39 @@ def _dense(counts: pd.DataFrame, keys: list[str], at: pd.Timestamp) -> pd.DataFr
 
 
 def open_histogram(
-    src: Source, *, at: pd.Timestamp, by: Sequence[str] = (), stale_after_days: int = 30
+    src: Source,
+    *,
+    at: pd.Timestamp,
+    by: Sequence[str] = (),
+    stale_after_days: int | None = 30,
+) -> pd.DataFrame:
+    """The snapshot of :func:`_open_histogram`, memoised per data cut (see :mod:`._memo`)."""
+    args = (pd.Timestamp(at), tuple(by), stale_after_days)
+    return _memo.memoised(
+        src, "open_histogram", args, lambda: _open_histogram(src, at, by, stale_after_days)
+    )
+
+
+def _open_histogram(
+    src: Source, at: pd.Timestamp, by: Sequence[str], stale_after_days: int | None
 ) -> pd.DataFrame:
     """Prospects open at ``at``, counted per stage, group, age in days and staleness.
 
     ``age_days`` is whole days since the prospect was created (the lead, or the deal for deal
     stages); ``stale`` is True when neither an activity nor the stage entry happened in the
-    last ``stale_after_days`` days (NaN without an activities table); ``stage_days`` sums
-    whole days in the current stage.
+    last ``stale_after_days`` days (NaN without an activities table, or when
+    ``stale_after_days`` is None); ``stage_days`` sums whole days in the current stage.
     """
-    s = stays(src, by=by)
     lit = _base.ts(at)
-    s = s.filter((s.enter <= lit) & (s.exit.isnull() | (s.exit > lit)))
-    has_acts = src.has("activities")
+    s = open_at(stays(src, by=by), lit)
+    has_acts = stale_after_days is not None and src.has("activities")
     if has_acts:
+        since = _base.ts(pd.Timestamp(at) - pd.Timedelta(days=stale_after_days))
         acts = src.table("activities")
-        acts = acts.filter(acts.occurred_at <= lit)
-        last = acts.group_by(_lid=acts.lead_id).aggregate(_last=acts.occurred_at.max())
-        s = s.left_join(last, s.lead_id == last._lid).drop("_lid")
-        touch = _base.latest(s._last, s.enter)
-        stale = _base.days_between(touch, lit) >= stale_after_days
+        recent = acts.filter((acts.occurred_at > since) & (acts.occurred_at <= lit))
+        touched = recent.select(_lid=recent.lead_id).distinct()
+        s = s.left_join(touched, s.lead_id == touched._lid)
+        stale = s._lid.isnull() & (s.enter <= since)
     else:
         stale = ibis.null("boolean")
     s = s.mutate(

@@ -166,7 +166,7 @@ def conversion_rate(
 
 def _cohort_grid(first: pd.Timestamp, at: pd.Timestamp, cohort: str) -> pd.DataFrame:
     freq = _base.PANDAS_PERIODS[cohort]
-    periods = pd.period_range(pd.Timestamp(first), pd.Timestamp(at), freq=freq)
+    periods = pd.period_range(pd.Timestamp(first), _base.last_moment(at), freq=freq)
     return pd.DataFrame(
         {
             "cohort": periods.astype("str"),

@@ -149,31 +149,37 @@ def inventory_aging(
     at: str | pd.Timestamp | None = None,
     by: str | Sequence[str] | None = None,
     bins: Sequence[int] = (0, 30, 60, 90, 180, 365),
+    stale_after_days: int = 30,
 ) -> pd.DataFrame:
     """Age distribution of the open inventory at a date: prospects per stage and age bucket.
 
     Buckets are half-open ``[bins[i], bins[i+1])`` whole days since creation, the last one
-    open-ended (``365+``). ``share`` is the bucket's share of its stage's open prospects.
+    open-ended (``365+``). ``share`` is the bucket's share of its stage's open prospects;
+    ``stale`` counts the bucket's stale prospects (as in :func:`inventory_at`; NaN without an
+    activities table).
 
     Returns
     -------
     DataFrame
         ``stage``, ``by...``, ``age_bucket`` (ordered categorical like ``0-29``), ``open``,
-        ``share``.
+        ``share``, ``stale``.
     """
     by = _base.groups(by)
     when = _base.as_of(src) if at is None else pd.Timestamp(at)
-    hist = _intervals.open_histogram(src, at=when, by=by)
+    hist = _intervals.open_histogram(src, at=when, by=by, stale_after_days=stale_after_days)
     edges = [*bins, np.inf]
     labels = [f"{a}-{b - 1}" for a, b in zip(bins[:-1], bins[1:], strict=True)]
     labels.append(f"{bins[-1]}+")
     hist["age_bucket"] = pd.cut(hist["age_days"], edges, right=False, labels=labels)
+    hist["_stale"] = hist["stale"] * hist["open"]
     keys = ["stage", *by]
-    out = hist.groupby([*keys, "age_bucket"], observed=False, sort=False)["open"].sum()
+    grouped = hist.groupby([*keys, "age_bucket"], observed=False, sort=False)
+    out = grouped.agg(open=("open", "sum"), stale=("_stale", lambda x: x.sum(min_count=1)))
     out = out.reset_index()
     totals = out.groupby(keys, sort=False)["open"].transform("sum")
     out["share"] = np.where(totals > 0, out["open"] / totals.where(totals > 0), np.nan)
     out["open"] = out["open"].astype("int64")
+    out = out[[*keys, "age_bucket", "open", "share", "stale"]]
     return _in_stage_order(out, [*by, "age_bucket"])
 
 

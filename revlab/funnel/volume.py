@@ -49,7 +49,7 @@ def new_names(
     first = pd.Timestamp(since) if since is not None else got["period_start"].min()
     if pd.isna(first):
         first = at
-    periods = pd.period_range(first, at, freq=freq)
+    periods = pd.period_range(first, _base.last_moment(at), freq=freq)
     grid = _base.cross(
         pd.DataFrame(
             {
@@ -96,7 +96,7 @@ def cost_per_name(src: Source, *, quarter: Quarter | str, total: bool = True) ->
     if "converted_at" in leads.columns:
         parts.append(_by_channel(leads, leads.converted_at, q, "opportunities"))
     if src.has("opportunities"):
-        won = leads.join(_base.won_at(src), "lead_id")
+        won = _base.with_won(src, leads)
         parts.append(_by_channel(won, won.won_at, q, "won"))
     out = _base.levels(leads, ["channel"])
     out = out.merge(_base.levels(spend_t, ["channel"]), how="outer")

@@ -99,3 +99,20 @@ def test_inventory_of_deals_without_stage_history(hand, hand_tables, day):
     out = funnel.inventory_at(connect(tables, as_of=hand.as_of), at=day(60), total=False)
     assert out.set_index("stage")["open"].to_dict() == {"new": 2, "opportunity": 1}
     assert np.isfinite(out["median_age_days"]).all()
+
+
+def test_memo_keeps_cuts_and_connections_apart(hand, hand_tables, day):
+    funnel.clear_cache()
+    first = funnel.inventory_at(hand, at=day(60))
+    again = funnel.inventory_at(hand, at=day(60))
+    assert first.equals(again) and first is not again
+    # another in-memory connection with other data, same as-of date: not confused
+    fewer = {**hand_tables, "leads": hand_tables["leads"].iloc[:4]}
+    fewer["opportunities"] = hand_tables["opportunities"].iloc[:2]
+    fewer["stage_history"] = hand_tables["stage_history"].iloc[:6]
+    other = funnel.inventory_at(connect(fewer, as_of=hand.as_of), at=day(60))
+    assert other["open"].sum() != first["open"].sum()
+    # a different cut of the same connection: not confused either
+    earlier = funnel.inventory_at(hand.at(day(60)))
+    assert earlier.set_index("stage")["open"].to_dict() == {"new": 2, "demo": 1, "all": 3}
+    assert funnel.inventory_at(hand).set_index("stage").loc["all", "open"] == 4
