@@ -14,7 +14,14 @@ Modules: :mod:`~revlab.funnel.volume` (new names, cost per name),
 from __future__ import annotations
 
 from revlab.funnel._memo import clear_cache
-from revlab.funnel.change import HEADLINES, compare, drivers, headline
+from revlab.funnel.change import (
+    HEADLINES,
+    cohort_for,
+    compare,
+    compare_text,
+    drivers,
+    headline,
+)
 from revlab.funnel.closing import closing, closing_by_quarter, pipeline_coverage
 from revlab.funnel.conversion import (
     conversion_by_cohort,
@@ -31,7 +38,9 @@ __all__ = [
     "clear_cache",
     "closing",
     "closing_by_quarter",
+    "cohort_for",
     "compare",
+    "compare_text",
     "conversion_by_cohort",
     "conversion_curve",
     "conversion_rate",

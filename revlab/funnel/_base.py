@@ -32,15 +32,20 @@ PANDAS_PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}
 
 
 def as_of(src: Source) -> pd.Timestamp:
-    """The moment the data is known to: the source's as-of cut, or its latest lead event."""
+    """The moment the data is known to: the source's as-of cut, or its latest lead event.
+
+    Without leads, the latest deal event (creation or close) stands in.
+    """
     if src.as_of is not None:
         return pd.Timestamp(src.as_of)
-    leads = src.table("leads")
-    cols = [c for c in (*STAGE_COLUMN.values(),) if c in leads.columns]
-    latest = leads.aggregate(**{c: leads[c].max() for c in cols}).to_pandas().iloc[0]
+    name = "leads" if src.has("leads") or not src.has("opportunities") else "opportunities"
+    table = src.table(name)
+    events = (*STAGE_COLUMN.values(), "closed_at")
+    cols = [c for c in events if c in table.columns]
+    latest = table.aggregate(**{c: table[c].max() for c in cols}).to_pandas().iloc[0]
     found = [pd.Timestamp(v) for v in latest if not pd.isna(v)]
     if not found:
-        raise SourceError("leads: the table is empty, so there is no date to measure up to.")
+        raise SourceError(f"{name}: the table is empty, so there is no date to measure up to.")
     return max(found)
 
 

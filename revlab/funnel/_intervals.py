@@ -113,8 +113,9 @@ def _deal_stays(src: Source, by: Sequence[str]) -> ir.Table:
 
 
 def _parts(src: Source, by: Sequence[str]) -> list[ir.Table]:
-    src.require("leads", analysis="prospect inventory")
-    parts = [p for p in (_lead_stays(src, by),) if p is not None]
+    if not src.has("leads") and not src.has("opportunities"):
+        src.require("leads", analysis="prospect inventory")
+    parts = [p for p in (_lead_stays(src, by),) if p is not None] if src.has("leads") else []
     if src.has("opportunities"):
         parts.append(_deal_stays(src, by))
     types = {"stage": "string", "lead_id": "string", "born": "timestamp", "enter": "timestamp"}

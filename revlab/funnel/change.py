@@ -14,10 +14,19 @@ import numpy as np
 import pandas as pd
 
 from revlab.funnel import _base, closing, conversion, inventory, volume
+from revlab.funnel.inventory import ALL
 from revlab.periods import Quarter
 from revlab.sources import Source
 
-__all__ = ["HEADLINES", "Headline", "compare", "drivers", "headline"]
+__all__ = [
+    "HEADLINES",
+    "Headline",
+    "cohort_for",
+    "compare",
+    "compare_text",
+    "drivers",
+    "headline",
+]
 
 
 @dataclass(frozen=True)
@@ -89,25 +98,34 @@ def headline(
     """
     q = Quarter.parse(quarter)
     s = _at_end(src, q)
-    names = volume.new_names(s, period="quarter", by=None, since=q.start)
-    out = {"new_names": float(names.loc[names["period"] == str(q), "n"].sum())}
-    out["cost_per_name"] = np.nan
-    if s.has("marketing_spend"):
-        cost = volume.cost_per_name(s, quarter=q)
-        out["cost_per_name"] = float(
-            cost.loc[cost["channel"] == volume.ALL, "cost_per_name"].iloc[0]
-        )
-    out["lead_to_customer"] = np.nan
-    if s.has("opportunities"):
-        out["lead_to_customer"] = _lead_to_customer(s, q, within_days)
-    inv = inventory.inventory_at(s, stale_after_days=stale_after_days)
-    row = inv[inv["stage"] == inventory.ALL]
-    get = (lambda c: float(row[c].iloc[0])) if len(row) else (lambda c: np.nan)
-    out["open_inventory"] = get("open") if len(row) else 0.0
-    out["inventory_median_age_days"] = get("median_age_days")
-    out["stale_share"] = get("stale_share")
+    out = dict.fromkeys(HEADLINES, np.nan)
+    if s.has("leads"):
+        out |= _lead_figures(s, q, within_days)
+    if s.has("leads") or s.has("opportunities"):
+        out |= _inventory_figures(s, stale_after_days)
     out |= _closing_figures(s, q)
     return {k: out[k] for k in HEADLINES}
+
+
+def _lead_figures(s: Source, q: Quarter, within_days: int) -> dict[str, float]:
+    names = volume.new_names(s, period="quarter", by=None, since=q.start)
+    out = {"new_names": float(names.loc[names["period"] == str(q), "n"].sum())}
+    if s.has("marketing_spend"):
+        cost = volume.cost_per_name(s, quarter=q)
+        out["cost_per_name"] = float(cost.loc[cost["channel"] == ALL, "cost_per_name"].iloc[0])
+    if s.has("opportunities"):
+        out["lead_to_customer"] = _lead_to_customer(s, q, within_days)
+    return out
+
+
+def _inventory_figures(s: Source, stale_after_days: int) -> dict[str, float]:
+    inv = inventory.inventory_at(s, stale_after_days=stale_after_days)
+    row = inv[inv["stage"] == ALL]
+    if row.empty:
+        return {"open_inventory": 0.0}
+    keys = {"open_inventory": "open", "inventory_median_age_days": "median_age_days"}
+    keys["stale_share"] = "stale_share"
+    return {k: float(row[c].iloc[0]) for k, c in keys.items()}
 
 
 def _closing_figures(s: Source, q: Quarter) -> dict[str, float]:
@@ -154,7 +172,39 @@ def compare(
              "current": cur, "previous": prev, "year_ago": yago,
              "change": _change(cur, prev, h.unit), "change_yoy": _change(cur, yago, h.unit)}
         )  # fmt: skip
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["better"] = pd.Series([h.better for h in HEADLINES.values()], dtype=object)
+    return out
+
+
+def compare_text(
+    frame: pd.DataFrame,
+    *,
+    fmt: Callable[[float, str], str],
+    change: Callable[..., str],
+) -> pd.DataFrame:
+    """The :func:`compare` frame as text for readers, each value written in its unit.
+
+    ``fmt(value, unit)`` writes a value and ``change(new, old, unit=unit)`` a change (for
+    instance ``revlab.present.fmt`` and ``revlab.present.change``).
+
+    Returns
+    -------
+    DataFrame
+        ``metric`` (label), ``this quarter``, ``last quarter``, ``change``, ``a year ago``,
+        ``change on a year``, all text.
+    """
+    rows = list(frame.itertuples(index=False))
+    return pd.DataFrame(
+        {
+            "metric": [r.label for r in rows],
+            "this quarter": [fmt(r.current, r.unit) for r in rows],
+            "last quarter": [fmt(r.previous, r.unit) for r in rows],
+            "change": [change(r.current, r.previous, unit=r.unit) for r in rows],
+            "a year ago": [fmt(r.year_ago, r.unit) for r in rows],
+            "change on a year": [change(r.current, r.year_ago, unit=r.unit) for r in rows],
+        }
+    )
 
 
 def _change(new: float, old: float, unit: str) -> float:

@@ -112,3 +112,37 @@ def test_drivers_refuse_unknown_metric_and_split(hand):
         funnel.drivers(hand, quarter="2024Q2", metric="vibes")
     with pytest.raises(ValueError, match="only be split by channel"):
         funnel.drivers(hand, quarter="2024Q2", metric="cost_per_name", by="segment")
+
+
+def test_headline_from_deals_alone(hand, hand_tables):
+    deals_only = {k: hand_tables[k] for k in ("opportunities", "stage_history", "targets")}
+    h = funnel.headline(connect(deals_only, as_of=hand.as_of), quarter="2024Q3")
+    assert np.isnan(h["new_names"]) and np.isnan(h["lead_to_customer"])
+    assert h["open_inventory"] == 1  # O3 in demo on day 200
+    assert np.isnan(h["stale_share"])  # no activities to judge staleness by
+    assert h["pipeline_coverage"] == pytest.approx(0.5)
+
+
+def test_compare_as_text(hand):
+    frame = funnel.compare(hand, quarter="2024Q2", within_days=60)
+    text = funnel.compare_text(
+        frame,
+        fmt=lambda v, unit: "n/a" if np.isnan(v) else f"{v:g} {unit}",
+        change=lambda new, old, unit: (
+            "n/a" if np.isnan(new) or np.isnan(old) else f"{new - old:+g}"
+        ),
+    )
+    names = text.set_index("metric").loc["New names"]
+    assert names.to_dict() == {
+        "this quarter": "2 count",
+        "last quarter": "6 count",
+        "change": "-4",
+        "a year ago": "0 count",
+        "change on a year": "+2",
+    }
+
+
+def test_compare_keeps_no_preferred_direction_as_none(hand):
+    frame = funnel.compare(hand, quarter="2024Q2", within_days=60).set_index("metric")
+    assert frame.loc["open_inventory", "better"] is None
+    assert frame.loc["win_rate", "better"] == "higher"
