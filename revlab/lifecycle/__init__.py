@@ -1,0 +1,34 @@
+"""After the sale: retention, renewals and customer lifetime value.
+
+Contractual customers (the ``subscriptions`` table): :func:`terms` and :func:`customers` turn
+contract terms into renewal chains; :func:`renewal_rates`, :func:`retention_curves` and
+:func:`revenue_retention` (NRR, GRR) measure them; :class:`ChurnModel` (pymc-marketing's
+shifted-beta-geometric model) projects churn with posterior intervals, and
+:func:`remaining_value` the revenue still to come. Value: :func:`lifetime_value`,
+:func:`acquisition_cost` and :func:`ltv_to_cac` (with months to pay back). Satisfaction:
+:func:`satisfaction_outcomes` and :func:`churn_explained`. Non-contractual customers (repeat
+purchases): :func:`rfm`, :class:`PurchaseModel` (BG/NBD and Gamma-Gamma) and
+:func:`holdout_comparison`.
+
+Modules: :mod:`~revlab.lifecycle.contractual`, :mod:`~revlab.lifecycle.retention`,
+:mod:`~revlab.lifecycle.value`, :mod:`~revlab.lifecycle.satisfaction`,
+:mod:`~revlab.lifecycle.noncontractual`.
+"""
+
+from __future__ import annotations
+
+from revlab.lifecycle._errors import LifecycleError
+from revlab.lifecycle._terms import customers, terms
+from revlab.lifecycle.contractual import ChurnModel, remaining_value, renewal_rates
+from revlab.lifecycle.retention import retention_curves, revenue_retention
+
+__all__ = [
+    "ChurnModel",
+    "LifecycleError",
+    "customers",
+    "remaining_value",
+    "renewal_rates",
+    "retention_curves",
+    "revenue_retention",
+    "terms",
+]

@@ -1,0 +1,7 @@
+"""The error a lifecycle analysis raises when the data cannot answer the question as asked."""
+
+from __future__ import annotations
+
+
+class LifecycleError(ValueError):
+    """The data cannot support this lifecycle estimate; the message says why and what to do."""
