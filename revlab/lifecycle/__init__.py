@@ -21,11 +21,15 @@ from revlab.lifecycle._errors import LifecycleError
 from revlab.lifecycle._terms import customers, terms
 from revlab.lifecycle.contractual import ChurnModel, remaining_value, renewal_rates
 from revlab.lifecycle.retention import retention_curves, revenue_retention
+from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac
 
 __all__ = [
     "ChurnModel",
     "LifecycleError",
+    "acquisition_cost",
     "customers",
+    "lifetime_value",
+    "ltv_to_cac",
     "remaining_value",
     "renewal_rates",
     "retention_curves",
