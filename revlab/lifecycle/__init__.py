@@ -22,11 +22,14 @@ from revlab.lifecycle._terms import customers, terms
 from revlab.lifecycle.contractual import ChurnModel, remaining_value, renewal_rates
 from revlab.lifecycle.retention import retention_curves, revenue_retention
 from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac
+from revlab.lifecycle.satisfaction import bands, churn_explained, satisfaction_outcomes
 
 __all__ = [
     "ChurnModel",
     "LifecycleError",
     "acquisition_cost",
+    "bands",
+    "churn_explained",
     "customers",
     "lifetime_value",
     "ltv_to_cac",
@@ -34,5 +37,6 @@ __all__ = [
     "renewal_rates",
     "retention_curves",
     "revenue_retention",
+    "satisfaction_outcomes",
     "terms",
 ]
