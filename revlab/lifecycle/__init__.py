@@ -20,23 +20,35 @@ from __future__ import annotations
 from revlab.lifecycle._errors import LifecycleError
 from revlab.lifecycle._terms import customers, terms
 from revlab.lifecycle.contractual import ChurnModel, remaining_value, renewal_rates
+from revlab.lifecycle.noncontractual import (
+    PurchaseModel,
+    calibration_holdout,
+    holdout_comparison,
+    read_cdnow,
+    rfm,
+)
 from revlab.lifecycle.retention import retention_curves, revenue_retention
-from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac
 from revlab.lifecycle.satisfaction import bands, churn_explained, satisfaction_outcomes
+from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac
 
 __all__ = [
     "ChurnModel",
     "LifecycleError",
+    "PurchaseModel",
     "acquisition_cost",
     "bands",
+    "calibration_holdout",
     "churn_explained",
     "customers",
+    "holdout_comparison",
     "lifetime_value",
     "ltv_to_cac",
+    "read_cdnow",
     "remaining_value",
     "renewal_rates",
     "retention_curves",
     "revenue_retention",
+    "rfm",
     "satisfaction_outcomes",
     "terms",
 ]
