@@ -1,14 +1,14 @@
 """After the sale: retention, renewals and customer lifetime value.
 
 Contractual customers (the ``subscriptions`` table): :func:`terms` and :func:`customers` turn
-contract terms into renewal chains; :func:`renewal_rates`, :func:`retention_curves` and
-:func:`revenue_retention` (NRR, GRR) measure them; :class:`ChurnModel` (pymc-marketing's
-shifted-beta-geometric model) projects churn with posterior intervals, and
-:func:`remaining_value` the revenue still to come. Value: :func:`lifetime_value`,
-:func:`acquisition_cost` and :func:`ltv_to_cac` (with months to pay back). Satisfaction:
-:func:`satisfaction_outcomes` and :func:`churn_explained`. Non-contractual customers (repeat
-purchases): :func:`rfm`, :class:`PurchaseModel` (BG/NBD and Gamma-Gamma) and
-:func:`holdout_comparison`.
+contract terms into renewal chains; :func:`renewal_rates`, :func:`retention_curves`,
+:func:`revenue_retention` (NRR, GRR) and :func:`quarter_summary` (a quarter's headline) measure
+them; :class:`ChurnModel` (pymc-marketing's shifted-beta-geometric model) projects churn with
+posterior intervals, and :func:`remaining_value` the revenue still to come. Value:
+:func:`lifetime_value`, :func:`acquisition_cost` and :func:`ltv_to_cac` (with months to pay
+back). Satisfaction: :func:`satisfaction_outcomes` and :func:`churn_explained`.
+Non-contractual customers (repeat purchases): :func:`rfm`, :class:`PurchaseModel` (BG/NBD and
+Gamma-Gamma) and :func:`holdout_comparison`.
 
 Modules: :mod:`~revlab.lifecycle.contractual`, :mod:`~revlab.lifecycle.retention`,
 :mod:`~revlab.lifecycle.value`, :mod:`~revlab.lifecycle.satisfaction`,
@@ -27,7 +27,7 @@ from revlab.lifecycle.noncontractual import (
     read_cdnow,
     rfm,
 )
-from revlab.lifecycle.retention import retention_curves, revenue_retention
+from revlab.lifecycle.retention import quarter_summary, retention_curves, revenue_retention
 from revlab.lifecycle.satisfaction import bands, churn_explained, satisfaction_outcomes
 from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac
 
@@ -43,6 +43,7 @@ __all__ = [
     "holdout_comparison",
     "lifetime_value",
     "ltv_to_cac",
+    "quarter_summary",
     "read_cdnow",
     "remaining_value",
     "renewal_rates",

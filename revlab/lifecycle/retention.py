@@ -21,7 +21,7 @@ from revlab.lifecycle._errors import LifecycleError
 from revlab.periods import Quarter, quarters_between
 from revlab.sources import Source
 
-__all__ = ["retention_curves", "revenue_retention"]
+__all__ = ["quarter_summary", "retention_curves", "revenue_retention"]
 
 NO_RENEWAL_DUE = "no renewal due yet"
 
@@ -165,3 +165,41 @@ def _quarter_retention(t, q: Quarter, rng, n_boot: int, level: float) -> dict:
     order = ["quarter", "accounts", "base_arr", "arr", "expansion", "contraction"]
     order += ["churned_arr", "new_arr", "nrr", "nrr_lower", "nrr_upper", "grr", "grr_lower"]
     return {k: row[k] for k in [*order, "grr_upper", "logo_retention"]}
+
+
+def quarter_summary(
+    src: Source,
+    *,
+    quarter: Quarter | str,
+    grace_days: float = _terms.GRACE_DAYS,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The headline retention figures of a quarter and of the quarter before, side by side.
+
+    NRR, GRR and logo retention as :func:`revenue_retention` (NaN where no account was paying
+    a year before); the renewal rate of the terms ending in the quarter as
+    :func:`revlab.lifecycle.renewal_rates`, with ``pending`` terms still inside their grace
+    period (their outcome unknown at the as-of date).
+
+    Returns
+    -------
+    DataFrame
+        One row per quarter (previous first): ``quarter``, ``nrr``, ``nrr_lower``,
+        ``nrr_upper``, ``grr``, ``grr_lower``, ``grr_upper``, ``logo_retention``,
+        ``base_arr``, ``arr``, ``ending``, ``pending``, ``n``, ``k``, ``churned``,
+        ``renewal_rate``, ``lower``, ``upper``.
+    """
+    from revlab.lifecycle.contractual import renewal_rates
+
+    q = Quarter.parse(quarter)
+    money = revenue_retention(src, first=q.previous, last=q, level=level, seed=seed)
+    rows = []
+    for one in (q.previous, q):
+        r = renewal_rates(src, by=None, quarter=one, grace_days=grace_days, level=level)
+        rows.append(r.iloc[0].rename({"rate": "renewal_rate"}).to_dict() | {"quarter": str(one)})
+    renewals = pd.DataFrame(rows)
+    keep = ["quarter", "nrr", "nrr_lower", "nrr_upper", "grr", "grr_lower", "grr_upper"]
+    keep += ["logo_retention", "base_arr", "arr"]
+    out = money[keep].merge(renewals, on="quarter", how="left")
+    return out.astype({c: "int64" for c in ("ending", "pending", "n", "k", "churned")})

@@ -84,3 +84,12 @@ def test_demo_revenue_retention_is_plausible(demo_company):
     assert r["quarter"].tolist() == ["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
     assert (r["grr"] <= r["nrr"]).all() and (r["nrr"] > 0.7).all() and (r["grr"] < 1).all()
     assert pd.api.types.is_float_dtype(r["nrr"])
+
+
+def test_quarter_summary_puts_the_previous_quarter_first(book_source):
+    s = lifecycle.quarter_summary(book_source, quarter="2024Q4").set_index("quarter")
+    assert s.index.tolist() == ["2024Q3", "2024Q4"]
+    assert s.loc["2024Q4", "nrr"] == pytest.approx(600 / 11600)
+    assert s.loc["2024Q4", "ending"] == 0 and np.isnan(s.loc["2024Q4", "renewal_rate"])
+    early = lifecycle.quarter_summary(book_source, quarter="2022Q4").set_index("quarter")
+    assert early["nrr"].isna().all()  # nobody was paying a year before: unknown, not zero
