@@ -57,6 +57,18 @@ def cut(src: Source, at: str | pd.Timestamp | None) -> Source:
     return src.at(at)
 
 
+def missing_inputs(src: Source) -> list[str]:
+    """What the pipeline analyses need and ``src`` lacks: tables, or ``stage_history.close_date``.
+
+    Empty when every analysis of :mod:`revlab.pipeline` can run; a notebook shows
+    ``present.skipped(..., needs=missing_inputs(src))`` otherwise.
+    """
+    missing = [t for t in ("opportunities", "stage_history") if not src.has(t)]
+    if not missing and "close_date" not in src.raw("stage_history").columns:
+        missing.append("stage_history.close_date")
+    return missing
+
+
 def require_history(src: Source, analysis: str, columns: Iterable[str] = ()) -> None:
     """Raise SourceError unless ``opportunities`` and ``stage_history`` with ``columns`` exist."""
     src.require("opportunities", "stage_history", analysis=analysis)

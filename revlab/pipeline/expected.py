@@ -143,7 +143,7 @@ def expected_value(
         ``expected_calibrated`` (amount × win rate) and ``expected_lower`` /
         ``expected_upper`` (amount × the rate's interval bounds: the uncertainty of the rates,
         not of the deals' outcomes). The total's ``weight`` and ``win_rate`` are the implied
-        averages (expected / amount).
+        averages (expected / amount); its ``n`` is NaN (a deal counts in every stage it passed).
     """
     weights = DEFAULT_STAGE_WEIGHTS if weights is None else dict(weights)
     pipe = open_pipeline(src, at=at, quarter=quarter)
@@ -170,7 +170,7 @@ def _total(frame: pd.DataFrame) -> pd.DataFrame:
     sums = {c: frame[c].sum(min_count=1) for c in _COLUMNS if c.startswith("expected")}
     amount = frame["amount"].sum()
     row = {"stage": "total", "deals": int(frame["deals"].sum()), "amount": float(amount),
-           "n": int(frame["n"].sum()), **sums}  # fmt: skip
+           "n": float("nan"), **sums}  # fmt: skip
     if frame["weight"].isna().any():
         row["expected_weighted"] = float("nan")
     if frame["win_rate"].isna().any():

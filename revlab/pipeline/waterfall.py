@@ -27,7 +27,8 @@ closing exactly (up to floating-point rounding), and in counts opening + new + p
 slipped out − lost − won = closing. A won deal counts at its opening amount (an amount change
 before the win is part of the win); :func:`movements` gives both amounts. A deal that entered
 and left Q's pipeline inside the window (created and won in it, say) is in neither pipeline,
-moves nothing and is in no movement.
+moves nothing and is in no movement; :func:`closed_in_window` reports what was won and lost
+in the window, from the opening pipeline or from deals that entered it later.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from revlab.periods import Quarter
 from revlab.pipeline import _base
 from revlab.sources import Source
 
-__all__ = ["MOVEMENTS", "movements", "waterfall"]
+__all__ = ["MOVEMENTS", "closed_in_window", "movements", "waterfall"]
 
 #: Waterfall rows in the order they are drawn, with their labels.
 MOVEMENTS: dict[str, str] = {
@@ -228,3 +229,49 @@ def _rows(g: pd.DataFrame, key: dict) -> pd.DataFrame:
         rows.append({**key, "movement": move, "label": label, "deals": int(n), "value": float(v),
                      "running": float(run)})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def closed_in_window(
+    src: Source,
+    *,
+    quarter: str | Quarter,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Deals of the quarter won or lost between ``start`` and ``end``, by where they came from.
+
+    A deal counts when it was open at ``start`` (or created after it), closed by ``end``, and
+    was either in the opening pipeline or has its close date (as known at ``end``, usually the
+    day it closed) in the quarter. ``source`` is ``opening`` for deals of the opening pipeline
+    (the waterfall's won and lost bars, here at the amount they closed at) and ``entered`` for
+    deals that joined the quarter's pipeline inside the window (created or pulled in), which
+    the waterfall leaves out because they are in neither its opening nor its closing.
+
+    Returns
+    -------
+    DataFrame
+        ``outcome`` (won, lost), ``source`` (opening, entered), ``deals``, ``amount``: four
+        rows, zero where nothing happened.
+    """
+    _base.require_history(src, "deals closed in a window", columns=("close_date",))
+    q = Quarter.parse(quarter)
+    start, end = _window(src, q, start, end)
+    s, e = _cuts(src, start, end)
+    s = s.select(
+        _id=s.opportunity_id,
+        _open=~s.is_closed,
+        _in=~s.is_closed & _base.in_quarter(s.close_date, q),
+    )
+    j = e.filter(e.is_closed).left_join(s, e.opportunity_id == s._id)
+    in_opening = j._in.fill_null(False)
+    j = j.filter(j._open.fill_null(True) & (in_opening | _base.in_quarter(j.close_date, q)))
+    j = j.mutate(
+        outcome=ibis.cases((j.is_won, "won"), else_="lost"),
+        source=ibis.cases((j._in.fill_null(False), "opening"), else_="entered"),
+    )
+    got = j.group_by(["outcome", "source"]).aggregate(deals=j.count(), amount=j.amount.sum())
+    got = got.to_pandas().set_index(["outcome", "source"])
+    index = pd.MultiIndex.from_product([["won", "lost"], ["opening", "entered"]])
+    out = got.reindex(index).fillna({"deals": 0, "amount": 0.0})
+    out["deals"] = out["deals"].astype("int64")
+    return out.rename_axis(["outcome", "source"]).reset_index()

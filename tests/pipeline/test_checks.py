@@ -110,3 +110,12 @@ def test_many_offenders_are_summarised(deal_tables):
     rows = [(d, "discovery", T("2023-01-01"), 1.0, T("2023-03-31")) for d in "ABCDE"]
     (problem,) = pipeline.check_history(connect(_add_rows(deal_tables, *rows)))
     assert "5 rows are before their deal's created_at (opportunity_id A, B, C, …)" in problem
+
+
+def test_missing_inputs_name_tables_and_columns(deal_tables, deal_source):
+    assert pipeline.missing_inputs(deal_source) == []
+    only_deals = connect({"opportunities": deal_tables["opportunities"]})
+    assert pipeline.missing_inputs(only_deals) == ["stage_history"]
+    h = deal_tables["stage_history"].drop(columns="close_date")
+    no_dates = connect({**deal_tables, "stage_history": h})
+    assert pipeline.missing_inputs(no_dates) == ["stage_history.close_date"]

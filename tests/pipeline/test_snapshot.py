@@ -69,3 +69,12 @@ def test_waterfall_between_mondays_matches_the_demo_snapshots(demo_company, demo
     assert set(m["opportunity_id"]) == set(opening["opportunity_id"]) | set(
         closing["opportunity_id"]
     )
+
+
+def test_won_in_the_window_are_the_demo_quarters_bookings(demo_company, demo_source):
+    for quarter in ("2025Q2", "2026Q3"):
+        got = pipeline.closed_in_window(demo_source, quarter=quarter).set_index("outcome")
+        booked = got.loc["won", "amount"].sum()
+        assert booked == pytest.approx(demo_company.truth.bookings(quarter), rel=1e-12)
+        # both the opening pipeline and deals that entered it later were won
+        assert (got.loc["won", "deals"] > 0).all()

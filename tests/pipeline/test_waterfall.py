@@ -114,3 +114,15 @@ def test_waterfall_needs_history_with_close_dates(deal_tables):
 def test_window_must_not_end_before_it_starts(deal_source):
     with pytest.raises(ValueError, match=r"ends .* before it starts"):
         pipeline.waterfall(deal_source, quarter="2024Q2", start="2024-06-01", end="2024-05-01")
+
+
+def test_closed_in_window_adds_the_deals_that_came_and_went(deal_source):
+    got = pipeline.closed_in_window(deal_source, quarter="2024Q2")
+    got = got.set_index(["outcome", "source"])
+    # opening pipeline: A won at 12 (opened at 10) and Q at 5; B and M lost (20 + 15).
+    assert got.loc[("won", "opening")].tolist() == [2, 17]
+    assert got.loc[("lost", "opening")].tolist() == [2, 35]
+    # H was created Apr 20 and won Jun 1: in neither pipeline, but booked in the quarter.
+    assert got.loc[("won", "entered")].tolist() == [1, 80]
+    assert got.loc[("lost", "entered")].tolist() == [0, 0]
+    assert got["deals"].sum() == 5  # J won Mar 15, before the window
