@@ -13,7 +13,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from revlab.periods import Quarter
 from revlab.sources import Source, SourceError
 
 DAY_SECONDS = 86_400
@@ -79,11 +78,6 @@ def check_columns(table: ir.Table, name: str, columns: Sequence[str], purpose: s
         )
 
 
-def quarter_of(quarter: Quarter | str) -> Quarter:
-    """Parse a quarter given as text or Quarter."""
-    return Quarter.parse(quarter)
-
-
 def period_unit(period: str) -> str:
     """The Ibis truncation unit of a period name; a clear error for anything else."""
     if period not in PERIOD_UNITS:
@@ -96,21 +90,27 @@ def days_between(start: ir.Value, end: ir.Value) -> ir.Value:
     return (end.epoch_seconds() - start.epoch_seconds()) // DAY_SECONDS
 
 
-def earliest(a: ir.Value, b: ir.Value) -> ir.Value:
-    """The earlier of two nullable timestamps (null only when both are)."""
-    return ibis.cases((a.isnull(), b), (b.isnull(), a), (a <= b, a), else_=b)
-
-
 def latest(a: ir.Value, b: ir.Value) -> ir.Value:
     """The later of two nullable timestamps (null only when both are)."""
     return ibis.cases((a.isnull(), b), (b.isnull(), a), (a >= b, a), else_=b)
 
 
-def levels(table: ir.Table, by: Sequence[str]) -> pd.DataFrame:
-    """Every combination of the grouping columns present in ``table`` (a small frame)."""
+def levels(src: Source, name: str, by: Sequence[str]) -> pd.DataFrame:
+    """Every combination of the grouping columns found in table ``name`` (a small frame).
+
+    ``name`` is a canonical table; for ``opportunities`` the grouping columns may come from
+    the leads (see :func:`deals`). Memoised per data cut.
+    """
     if not by:
         return pd.DataFrame(index=[0])
-    return table.select(*by).distinct().to_pandas().sort_values(list(by), ignore_index=True)
+    from revlab.funnel import _memo
+
+    def compute() -> pd.DataFrame:
+        table = deals(src, by=by) if name == "opportunities" else src.table(name)
+        found = table.select(*by).distinct().to_pandas()
+        return found.sort_values(list(by), ignore_index=True)
+
+    return _memo.memoised(src, "levels", (name, tuple(by)), compute)
 
 
 def opportunities(src: Source) -> ir.Table:

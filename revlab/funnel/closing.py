@@ -102,7 +102,7 @@ def closing_by_quarter(
     got = _decided(src, by, q0, q1)
     grid = _base.cross(
         pd.DataFrame({"quarter": [str(q) for q in quarters]}),
-        _base.levels(_base.deals(src, by=by), by),
+        _base.levels(src, "opportunities", by),
     )
     out = grid.merge(got, on=["quarter", *by], how="left").fillna({"closed": 0, "won": 0})
     out = out.merge(_open_at_starts(src, by, quarters), on=[*by, "quarter"], how="left")

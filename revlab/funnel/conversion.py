@@ -80,6 +80,9 @@ def conversion_curve(
     after ``max_days`` count as censorings at ``max_days``. The engine returns counts per group
     and day; the Kaplan-Meier estimator (:func:`revlab.rates.cumulative_incidence`) runs on them.
 
+    A group present in the leads but with none in the population (say, no lead since
+    ``since``) gets one row at day 0 with ``n = 0`` and NaN rate.
+
     Returns
     -------
     DataFrame
@@ -109,7 +112,21 @@ def conversion_curve(
     curve = rates.cumulative_incidence(counts, time="day", by=keys, level=level)
     if cohort:
         curve.insert(len(by), "cohort", _label(curve.pop("cohort_start"), cohort))
-    return curve
+    return _with_empty_groups(curve, _base.levels(src, "leads", by), by)
+
+
+def _with_empty_groups(curve: pd.DataFrame, grid: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Add a day-0 row with ``n = 0`` and NaN rate for groups that have no lead at all."""
+    if not by:
+        return curve
+    seen = curve[by].drop_duplicates()
+    missing = grid.merge(seen, on=by, how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"][by]
+    if missing.empty:
+        return curve
+    empty = missing.assign(day=0, n=0.0, at_risk=0.0, events=0, censored=0)
+    empty[["rate", "lower", "upper"]] = np.nan
+    return pd.concat([curve, empty], ignore_index=True)[curve.columns]
 
 
 def _within_counts(m: ir.Table, to: str, within_days: Sequence[int], at: pd.Timestamp) -> dict:
@@ -155,7 +172,7 @@ def conversion_rate(
     aggs = _within_counts(m, to, [within_days], at)
     got = (m.group_by(by).aggregate(**aggs) if by else m.aggregate(**aggs)).to_pandas()
     got = got.rename(columns={f"n_{within_days}": "n", f"k_{within_days}": "converted"})
-    grid = _base.levels(src.table("leads"), by)
+    grid = _base.levels(src, "leads", by)
     got = _base.complete(got, grid, by, {"n": 0, "converted": 0})
     got["n"] = got["n"].fillna(0).astype("int64")
     got["converted"] = got["converted"].fillna(0).astype("int64")
@@ -213,7 +230,7 @@ def conversion_by_cohort(
     got["cohort"] = _label(got.pop("cohort_start"), cohort)
     first = got["cohort"].min() if len(got) else Quarter.containing(at).start
     first = pd.Period(first, freq=_base.PANDAS_PERIODS[cohort]).start_time
-    grid = _base.cross(_base.levels(src.table("leads"), by), _cohort_grid(first, at, cohort))
+    grid = _base.cross(_base.levels(src, "leads", by), _cohort_grid(first, at, cohort))
     wide = grid.merge(got, on=[*by, "cohort"], how="left").fillna(
         {"n": 0, **{f"k_{w}": 0 for w in within_days}}
     )
@@ -281,7 +298,7 @@ def funnel_stages(
         event = _event_day(m, "created", s)
         aggs[f"reached_{s}"] = (event.notnull() & (event <= within_days)).cast("int64").sum()
     got = (m.group_by(by).aggregate(**aggs) if by else m.aggregate(**aggs)).to_pandas()
-    got = _base.complete(got, _base.levels(leads, by), by, {})
+    got = _base.complete(got, _base.levels(src, "leads", by), by, {})
     return _funnel_long(
         got, by, ["created", *stages], q, q.end + pd.Timedelta(days=within_days) <= at, level
     )

@@ -58,16 +58,25 @@ def new_names(
                 "complete": (periods + 1).start_time <= at,
             }
         ),
-        _base.levels(src.table("leads"), by),
+        _base.levels(src, "leads", by),
     )
     out = grid.merge(got, on=["period_start", *by], how="left").fillna({"n": 0})
     out["n"] = out["n"].astype("int64")
     return out.sort_values(["period_start", *by], ignore_index=True)
 
 
-def _by_channel(table, when, q: Quarter, name: str) -> pd.DataFrame:
-    t = table.filter(q.contains(when))
-    return t.group_by("channel").aggregate(**{name: t.count()}).to_pandas()
+def _outcomes(src: Source, q: Quarter) -> pd.DataFrame:
+    """Per channel: names created, opportunities and wins in the quarter (one query)."""
+    leads = src.table("leads")
+    if src.has("opportunities"):
+        leads = _base.with_won(src, leads)
+    counts = {"names": q.contains(leads.created_at)}
+    if "converted_at" in leads.columns:
+        counts["opportunities"] = q.contains(leads.converted_at)
+    if "won_at" in leads.columns:
+        counts["won"] = q.contains(leads.won_at)
+    aggs = {k: v.fill_null(False).cast("int64").sum() for k, v in counts.items()}
+    return leads.group_by("channel").aggregate(**aggs).to_pandas()
 
 
 def cost_per_name(src: Source, *, quarter: Quarter | str, total: bool = True) -> pd.DataFrame:
@@ -91,17 +100,11 @@ def cost_per_name(src: Source, *, quarter: Quarter | str, total: bool = True) ->
     spend_t = src.table("marketing_spend")
     s = spend_t.filter(q.contains(spend_t.period_start))
     spend = s.group_by("channel").aggregate(spend=s.spend.sum()).to_pandas()
-    leads = src.table("leads")
-    parts = [spend, _by_channel(leads, leads.created_at, q, "names")]
-    if "converted_at" in leads.columns:
-        parts.append(_by_channel(leads, leads.converted_at, q, "opportunities"))
-    if src.has("opportunities"):
-        won = _base.with_won(src, leads)
-        parts.append(_by_channel(won, won.won_at, q, "won"))
-    out = _base.levels(leads, ["channel"])
-    out = out.merge(_base.levels(spend_t, ["channel"]), how="outer")
-    for part in parts:
-        out = out.merge(part, on="channel", how="left")
+    out = _base.levels(src, "leads", ["channel"])
+    out = out.merge(_base.levels(src, "marketing_spend", ["channel"]), how="outer")
+    out = out.merge(spend, on="channel", how="left").merge(
+        _outcomes(src, q), on="channel", how="left"
+    )
     counts = [c for c in ("names", "opportunities", "won") if c in out.columns]
     out[counts] = out[counts].fillna(0).astype("int64")
     if total:

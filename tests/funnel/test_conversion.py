@@ -120,3 +120,11 @@ def test_unknown_stage_is_refused(hand):
         funnel.conversion_curve(hand, start="sql", to="mql")
     with pytest.raises(ValueError, match="stages must be among"):
         funnel.conversion_rate(hand, to="customer")
+
+
+def test_curve_marks_a_group_without_leads(hand, day):
+    curve = funnel.conversion_curve(hand, to="opportunity", by="channel", since=day(100))
+    events = curve[curve["channel"] == "events"]  # its only lead came on day 30
+    assert len(events) == 1 and events["n"].iloc[0] == 0 and np.isnan(events["rate"].iloc[0])
+    paid = curve[curve["channel"] == "paid"]  # L4 only, still open after 50 days
+    assert paid["n"].iloc[0] == 1 and (paid["rate"] == 0).all()
