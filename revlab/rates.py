@@ -127,17 +127,20 @@ def add_rate(
     level: float = 0.95,
     method: Method = "wilson",
     name: str = "rate",
+    lower: str = "lower",
+    upper: str = "upper",
 ) -> pd.DataFrame:
-    """A copy of ``frame`` with ``<name> = k / n`` and its interval ``lower``, ``upper``.
+    """A copy of ``frame`` with ``<name> = k / n`` and its interval ``<lower>``, ``<upper>``.
 
     Groups with ``n == 0`` get NaN in all three columns: an unknown rate, never a zero.
+    Name the bound columns (``lower="win_lower"``) to add several rates to one frame.
     """
     out = frame.copy()
     kk = out[k].to_numpy(dtype="float64")
     nn = out[n].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out[name] = np.where(nn > 0, kk / nn, np.nan)
-    out["lower"], out["upper"] = proportion_interval(kk, nn, level=level, method=method)
+    out[lower], out[upper] = proportion_interval(kk, nn, level=level, method=method)
     return out
 
 

@@ -117,3 +117,13 @@ def test_mean_interval_is_student_t():
     half = stats.t.ppf(0.975, 4) * 2 / np.sqrt(5)
     assert (lower, upper) == (pytest.approx(10 - half), pytest.approx(10 + half))
     assert np.isnan(rates.mean_interval(10.0, np.nan, 1)[0])
+
+
+def test_several_rates_in_one_frame():
+    frame = pd.DataFrame({"won": [3], "closed": [10], "renewed": [2]})
+    out = rates.add_rate(frame, k="won", n="closed", name="win_rate")
+    out = rates.add_rate(out, k="renewed", n="won", name="renewal", lower="r_lo", upper="r_hi")
+    assert out[["lower", "upper"]].iloc[0].tolist() == pytest.approx(
+        [x[0] for x in rates.wilson_interval([3], [10])]
+    )
+    assert out["renewal"].iloc[0] == pytest.approx(2 / 3) and out["r_lo"].iloc[0] < 2 / 3
