@@ -42,13 +42,15 @@ def close_date_pushes(src: Source, *, deals: ir.Table | None = None) -> ir.Table
         (total days its close date moved later by pushes). Deals never pushed have no row.
     """
     _base.require_history(src, "slip analysis", columns=("close_date",))
-    h = src.table("stage_history").select("opportunity_id", "entered_at", "stage", "close_date")
+    h = src.table("stage_history")
     if deals is not None:
         h = h.semi_join(deals, "opportunity_id")
     won, lost = _base.closed_stages(h)
+    # a flag rather than the stage name rides through the sort: less to move
+    h = h.select("opportunity_id", "entered_at", "close_date", _open=~h.stage.isin(won + lost))
     w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h.close_date])
     h = h.mutate(_prev=h.close_date.lag().over(w))
-    pushed = h.filter((h.close_date > h._prev) & ~h.stage.isin(won + lost))
+    pushed = h.filter((h.close_date > h._prev) & h._open)
     moved = pushed.close_date.epoch_seconds() - pushed._prev.epoch_seconds()
     return pushed.group_by("opportunity_id").aggregate(
         pushes=pushed.count(), pushed_days=(moved.cast("float64") / 86_400).sum()
