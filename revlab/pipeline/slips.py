@@ -155,11 +155,9 @@ def _finish(c: pd.DataFrame, by: list[str], level: float) -> pd.DataFrame:
     c["pushes_per_deal"] = (c["pushes"] / c["deals"]).where(c["deals"] > 0, nan)
     c["pushes_per_slipped"] = (c["pushes"] / c["slipped"]).where(c["slipped"] > 0, nan)
     c["days_pushed_per_slipped"] = (c["_days"] / c["slipped"]).where(c["slipped"] > 0, nan)
-    for kind, n in (("slipped", "slipped"), ("never", "never")):
-        r = rates.add_rate(c[[f"won_{kind}", n]], k=f"won_{kind}", n=n, level=level)
-        c[f"win_rate_{kind}"], c[f"lower_{kind}"], c[f"upper_{kind}"] = (
-            r["rate"], r["lower"], r["upper"]
-        )  # fmt: skip
+    for kind in ("slipped", "never"):
+        c = rates.add_rate(c, k=f"won_{kind}", n=kind, level=level, name=f"win_rate_{kind}",
+                           lower=f"lower_{kind}", upper=f"upper_{kind}")  # fmt: skip
     cols = [*by, "deals", "slipped", "slip_share", "value", "slipped_value", "slip_value_share",
             "pushes", "pushes_per_deal", "pushes_per_slipped", "days_pushed_per_slipped",
             "won_slipped", "win_rate_slipped", "lower_slipped", "upper_slipped",
