@@ -19,7 +19,9 @@ setting: the perils of ignoring heterogeneity", Marketing Science 29(1) -- disco
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -39,7 +41,7 @@ RENEWAL_GROUPS = ("term_number", "months", "segment", "channel", "cohort", "quar
 
 
 def renewal_rates(
-    src: Source,
+    data: Source | pd.DataFrame,
     *,
     by: str | Sequence[str] | None = "term_number",
     quarter: Quarter | str | None = None,
@@ -52,6 +54,8 @@ def renewal_rates(
     date). With ``quarter``, only terms ending in that quarter count, and ``pending`` says how
     many of them are still inside their grace period (left out, not counted as churn).
     ``term_number`` 1 is the first renewal decision; ``months`` is the contract length.
+    ``data`` is a source or a frame from :func:`revlab.lifecycle.terms` (whose ``grace_days``
+    then applies).
 
     Returns
     -------
@@ -61,7 +65,10 @@ def renewal_rates(
         ``upper`` (Wilson).
     """
     groups = _terms_groups(by)
-    t = _terms.terms(src, grace_days=grace_days)
+    if isinstance(data, pd.DataFrame):
+        t = data.copy()
+    else:
+        t = _terms.terms(data, grace_days=grace_days)
     t["quarter_due"] = quarter_label(t["end_date"])
     if quarter is not None:
         q = Quarter.parse(quarter)
@@ -156,7 +163,8 @@ class ChurnModel:
         sampler = {**DEFAULT_SAMPLER, **(self.sampler_config or {})}
         self.model_ = _sbg_class()(model_config=self.model_config, sampler_config=sampler)
         kwargs = {"random_seed": random_seed} if method == "mcmc" else {"progressbar": False}
-        self.model_.fit(data, method=method, **kwargs)
+        with _quiet("pymc"):
+            self.model_.fit(data, method=method, **kwargs)
         self.idata_ = self.model_.idata
         return self
 
@@ -309,6 +317,21 @@ def remaining_value(
             "upper": float(np.quantile(total, 1 - tail)),
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Hide a library's progress messages (INFO) during one call; warnings still show.
+
+    Sampler health is reported by :meth:`ChurnModel.diagnostics` instead.
+    """
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(max(before, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def _discounted_terms(a, b, discount_rate, growth, horizon: int | None = None) -> np.ndarray:

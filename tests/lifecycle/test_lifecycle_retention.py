@@ -93,3 +93,10 @@ def test_quarter_summary_puts_the_previous_quarter_first(book_source):
     assert s.loc["2024Q4", "ending"] == 0 and np.isnan(s.loc["2024Q4", "renewal_rate"])
     early = lifecycle.quarter_summary(book_source, quarter="2022Q4").set_index("quarter")
     assert early["nrr"].isna().all()  # nobody was paying a year before: unknown, not zero
+
+
+def test_renewal_rates_from_a_terms_frame_match_the_source(book_source):
+    terms = lifecycle.terms(book_source)
+    a = lifecycle.renewal_rates(terms, by="segment")
+    b = lifecycle.renewal_rates(book_source, by="segment")
+    pd.testing.assert_frame_equal(a, b)
