@@ -152,6 +152,8 @@ def change(new: float | None, old: float | None, *, unit: str = "count") -> str:
     """The change from ``old`` to ``new``: points for shares, per cent for everything else."""
     if _missing(new) or _missing(old):
         return "n/a"
+    if new == old:
+        return "no change"
     if unit == "pct":
         return f"{100 * (new - old):+.1f} pts"
     if old == 0:

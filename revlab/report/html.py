@@ -60,9 +60,15 @@ def _without_records(nb):
     return clean
 
 
-def banner(info: PageInfo, *, index_href: str | None = "index.html") -> str:
+def banner(
+    info: PageInfo, *, index_href: str | None = "index.html", index_label: str = "scorecard"
+) -> str:
     """The page header: title, quarter, as-of date, data source, run date."""
-    back = f' · <a href="{html.escape(index_href)}">scorecard</a>' if index_href else ""
+    back = (
+        f' · <a href="{html.escape(index_href)}">{html.escape(index_label)}</a>'
+        if index_href
+        else ""
+    )
     return (
         f'{_BANNER_CSS}<header class="revlab-banner"><h1>{html.escape(info.title)}</h1>'
         f'<div class="meta">Quarter {html.escape(info.quarter)} · data as of '

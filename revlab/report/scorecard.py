@@ -60,9 +60,10 @@ def _change_cell(metric: dict) -> str:
     text = change(metric["value"], metric["previous"], unit=metric["unit"])
     if metric["value"] is None or metric["previous"] is None or not metric.get("better"):
         return html.escape(text)
+    if metric["value"] == metric["previous"]:
+        return html.escape(text)
     up = metric["value"] > metric["previous"]
-    same = metric["value"] == metric["previous"]
-    good = (up if metric["better"] == "higher" else not up) and not same
+    good = up if metric["better"] == "higher" else not up
     return f'<span class="{"good" if good else "bad"}">{html.escape(text)}</span>'
 
 
@@ -96,7 +97,9 @@ def quarter_page(sections: list[Section], info: PageInfo) -> str:
     """The quarter's scorecard: every section's headline figures against last quarter."""
     body = "".join(_section_html(s) for s in sections)
     return _PAGE.format(
-        title=html.escape(info.title), banner=banner(info, index_href="../index.html"), body=body
+        title=html.escape(info.title),
+        banner=banner(info, index_href="../index.html", index_label="all quarters"),
+        body=body,
     )
 
 

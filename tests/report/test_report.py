@@ -175,3 +175,16 @@ def test_latest_quarter_resolved_from_the_data(report_env):
 def test_unreachable_source_is_a_source_error():
     with pytest.raises(SourceError):
         connect("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_scorecard_change_cells():
+    from revlab.report.scorecard import _change_cell
+
+    same = {"value": 0.0, "previous": 0.0, "unit": "money", "better": "higher"}
+    assert _change_cell(same) == "no change"
+    up = {"value": 0.30, "previous": 0.25, "unit": "pct", "better": "higher"}
+    assert _change_cell(up) == '<span class="good">+5.0 pts</span>'
+    cost = {"value": 120.0, "previous": 100.0, "unit": "money", "better": "lower"}
+    assert _change_cell(cost) == '<span class="bad">+20.0%</span>'
+    neutral = {"value": 3.0, "previous": 2.0, "unit": "count", "better": None}
+    assert _change_cell(neutral) == "+50.0%"
