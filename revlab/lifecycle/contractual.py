@@ -156,10 +156,20 @@ class ChurnModel:
         self.sampler_config = sampler_config
 
     def fit(
-        self, terms: pd.DataFrame, *, method: str = "mcmc", random_seed: Any = None
+        self,
+        terms: pd.DataFrame,
+        *,
+        method: str = "mcmc",
+        random_seed: Any = None,
+        undue: str = "raise",
     ) -> ChurnModel:
-        """Fit on :func:`revlab.lifecycle.terms` by NUTS (``"mcmc"``) or ``"map"``."""
-        data, self.groups_ = _sbg_data(_terms.summarise(terms), self.by)
+        """Fit on :func:`revlab.lifecycle.terms` by NUTS (``"mcmc"``) or ``"map"``.
+
+        A group none of whose customers has reached a renewal decision cannot be estimated:
+        ``undue="raise"`` stops with a message naming it, ``"skip"`` leaves it out and lists
+        it in ``skipped_`` (a frame of ``<by>`` and ``customers``).
+        """
+        data, self.groups_, self.skipped_ = _sbg_data(_terms.summarise(terms), self.by, undue)
         sampler = {**DEFAULT_SAMPLER, **(self.sampler_config or {})}
         self.model_ = _sbg_class()(model_config=self.model_config, sampler_config=sampler)
         kwargs = {"random_seed": random_seed} if method == "mcmc" else {"progressbar": False}
@@ -250,9 +260,10 @@ class ChurnModel:
     def save(self, path) -> None:
         """Write the posterior, configs and fit data to NetCDF (pymc-marketing's format)."""
         self.idata_.attrs["revlab_by"] = self.by or ""
-        buf = io.StringIO()
-        self.groups_.to_csv(buf, index=False)
-        self.idata_.attrs["revlab_groups"] = buf.getvalue()
+        for name, frame in (("revlab_groups", self.groups_), ("revlab_skipped", self.skipped_)):
+            buf = io.StringIO()
+            frame.to_csv(buf, index=False)
+            self.idata_.attrs[name] = buf.getvalue()
         self.model_.save(str(path))
 
     @classmethod
@@ -262,9 +273,11 @@ class ChurnModel:
         out = cls(by=model.idata.attrs["revlab_by"] or None)
         out.model_, out.idata_ = model, model.idata
         out.model_config, out.sampler_config = model.model_config, model.sampler_config
-        out.groups_ = pd.read_csv(io.StringIO(model.idata.attrs["revlab_groups"]), dtype=str)
-        numeric = [c for c in out.groups_.columns if c != (out.by or "group")]
-        out.groups_[numeric] = out.groups_[numeric].astype("int64")
+        key = out.by or "group"
+        for name in ("groups_", "skipped_"):
+            text = model.idata.attrs[f"revlab_{name.rstrip('_')}"]
+            frame = pd.read_csv(io.StringIO(text), dtype={key: str})
+            setattr(out, name, frame.astype({c: "int64" for c in frame.columns if c != key}))
         return out
 
 
@@ -351,8 +364,10 @@ def _discounted_terms(a, b, discount_rate, growth, horizon: int | None = None) -
     return special.hyp2f1(1.0, b, a + b, x)
 
 
-def _sbg_data(customers: pd.DataFrame, by: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sBG's input (customer_id, recency, T, cohort) and counts per group."""
+def _sbg_data(customers: pd.DataFrame, by: str | None, undue: str = "raise") -> tuple:
+    """The sBG's input (customer_id, recency, T, cohort), counts per group, groups left out."""
+    if undue not in ("raise", "skip"):
+        raise ValueError(f"undue must be 'raise' or 'skip', got {undue!r}.")
     key = by or "group"
     c = customers.assign(**{key: customers[by] if by else "all"})
     c = c.assign(_due=c["T"] >= 2)
@@ -364,7 +379,7 @@ def _sbg_data(customers: pd.DataFrame, by: str | None) -> tuple[pd.DataFrame, pd
     )
     groups = groups.astype("int64").reset_index()
     empty = groups[groups["fitted"] == 0]
-    if len(empty):
+    if len(empty) and (undue == "raise" or len(empty) == len(groups)):
         names = ", ".join(
             f"{v} ({n} customer{'' if n == 1 else 's'})"
             for v, n in zip(empty[key], empty["customers"], strict=True)
@@ -375,4 +390,6 @@ def _sbg_data(customers: pd.DataFrame, by: str | None) -> tuple[pd.DataFrame, pd
             f"there. Leave those customers out (filter on {key}) or wait for renewals to come due."
         )
     data = c.loc[c["_due"], ["customer_id", "recency", "T", key]].rename(columns={key: "cohort"})
-    return data.astype({"recency": "int64", "T": "int64"}).reset_index(drop=True), groups
+    data = data.astype({"recency": "int64", "T": "int64"}).reset_index(drop=True)
+    fitted = groups[groups["fitted"] > 0].reset_index(drop=True)
+    return data, fitted, empty[[key, "customers"]].reset_index(drop=True)

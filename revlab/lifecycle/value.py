@@ -254,6 +254,10 @@ def ltv_to_cac(
 
 
 def _q(x: np.ndarray, p: float) -> float:
-    """A quantile that is NaN for all-NaN draws and may be inf."""
+    """A quantile that is NaN for all-NaN draws and inf where the draws there are inf."""
     x = x[~np.isnan(x)]
-    return float(np.quantile(x, p)) if len(x) else np.nan
+    if not len(x):
+        return np.nan
+    big = np.finfo(float).max
+    value = float(np.quantile(np.where(np.isinf(x), big, x), p, method="inverted_cdf"))
+    return np.inf if value == big else value

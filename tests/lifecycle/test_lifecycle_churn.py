@@ -60,6 +60,7 @@ def test_map_fit_save_and_load(book_source, tmp_path):
     assert again.by is None
     np.testing.assert_allclose(again.churn_rate()["mean"], rate["mean"])
     assert again.churn_rate()["customers"].tolist() == [4]
+    assert again.skipped_.empty and list(again.skipped_.columns) == ["group", "customers"]
 
 
 def test_a_group_with_no_renewal_due_is_refused_with_the_fix(book_source):
@@ -70,3 +71,9 @@ def test_a_group_with_no_renewal_due_is_refused_with_the_fix(book_source):
     ok = terms[terms["cohort"] != "2024"]
     rate = lifecycle.ChurnModel(by="cohort").fit(ok, method="map").churn_rate()
     assert rate["cohort"].tolist() == ["2022", "2023"]
+    model = lifecycle.ChurnModel(by="cohort").fit(terms, method="map", undue="skip")
+    assert model.churn_rate()["cohort"].tolist() == ["2022", "2023"]
+    assert model.skipped_.to_dict("records") == [{"cohort": "2024", "customers": 1}]
+    young = terms[terms["cohort"] == "2024"]
+    with pytest.raises(LifecycleError, match="no customer has reached a renewal"):
+        lifecycle.ChurnModel(by="cohort").fit(young, method="map", undue="skip")

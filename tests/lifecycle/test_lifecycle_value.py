@@ -70,3 +70,11 @@ def test_lifetime_value_and_ltv_to_cac(segment_model, demo_terms, demo_src):
     assert (ratio["payback_months"] > 0).all() and np.isfinite(ratio["payback_months"]).all()
     with pytest.raises(ValueError, match="grouped by"):
         lifecycle.ltv_to_cac(segment_model, demo_terms, cac.rename(columns={"segment": "x"}))
+
+
+def test_quantiles_of_payback_keep_never_as_inf():
+    from revlab.lifecycle.value import _q
+
+    draws = np.array([1.0, 2.0, np.inf, np.inf, np.nan])
+    assert _q(draws, 0.25) == 1.0 and np.isinf(_q(draws, 0.9))
+    assert np.isnan(_q(np.array([np.nan]), 0.5))
