@@ -178,7 +178,8 @@ class ChurnModel:
         self.idata_ = self.model_.idata
         return self
 
-    def _params(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def parameter_draws(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Posterior draws of ``alpha`` and ``beta`` (draws × groups) and the group labels."""
         post = self.model_.fit_result
         labels = [str(c) for c in post["alpha"].coords["cohort"].values]
         a = post["alpha"].stack(sample=("chain", "draw")).transpose("sample", "cohort")
@@ -204,14 +205,14 @@ class ChurnModel:
             ``alpha``, ``beta`` (posterior means), ``customers``, ``fitted`` (customers with a
             renewal due), ``decisions``, ``churned``.
         """
-        a, b, labels = self._params()
+        a, b, labels = self.parameter_draws()
         out = self._summary(a / (a + b), labels, level)
         out["alpha"], out["beta"] = a.mean(axis=0), b.mean(axis=0)
         return out.merge(self.groups_, on=self.by or "group", how="left")
 
     def retention(self, *, renewals: int = 5, level: float = 0.95) -> pd.DataFrame:
         """Share of a new group's customers still customers after each renewal (``S(t)``)."""
-        a, b, labels = self._params()
+        a, b, labels = self.parameter_draws()
         parts = []
         for t in range(renewals + 1):
             s = np.exp(
@@ -238,7 +239,7 @@ class ChurnModel:
         expansion and discounting; no ``horizon`` sums for ever (then the discount rate must
         exceed the growth). Times the first term's amount, it is the lifetime value.
         """
-        a, b, labels = self._params()
+        a, b, labels = self.parameter_draws()
         terms = _discounted_terms(a, b, discount_rate, growth, horizon)
         return self._summary(terms, labels, level)
 

@@ -34,7 +34,7 @@ def _ltv_draws(model, terms, horizon, discount_rate, margin, seed) -> tuple[pd.D
     key = model.by or "group"
     c = _terms.summarise(terms)
     c = c.assign(**{key: c[model.by] if model.by else ALL})
-    a, b, labels = model._params()
+    a, b, labels = model.parameter_draws()
     rng = np.random.default_rng(seed)
     pooled = _mean_sd(c["growth"].dropna())
     rows, draws = [], {}
