@@ -16,6 +16,16 @@ The flow, one module per step:
 - :mod:`~revlab.propensity.workflow`: the whole study in one call, for the notebook.
 """
 
+from revlab.propensity._checks import FeatureMismatchError, FeatureWarning, PropensityError
+from revlab.propensity.capacity import capacity_whatif, summarize_capacity
+from revlab.propensity.evaluate import (
+    deciles,
+    expected_calibration_error,
+    gains,
+    metrics,
+    reliability,
+)
+from revlab.propensity.models import PropensityModel, make_pipeline
 from revlab.propensity.snapshots import (
     activity_kinds,
     build_snapshots,
@@ -26,14 +36,26 @@ from revlab.propensity.snapshots import (
 from revlab.propensity.splits import SplitError, TimeSplit, ordered_split, random_split, time_split
 
 __all__ = [
+    "FeatureMismatchError",
+    "FeatureWarning",
+    "PropensityError",
+    "PropensityModel",
     "SplitError",
     "TimeSplit",
     "activity_kinds",
     "build_snapshots",
+    "capacity_whatif",
     "data_cutoff",
+    "deciles",
+    "expected_calibration_error",
     "feature_columns",
+    "gains",
+    "make_pipeline",
+    "metrics",
     "ordered_split",
     "random_split",
+    "reliability",
     "snapshot_dates",
+    "summarize_capacity",
     "time_split",
 ]
