@@ -4,9 +4,11 @@ Like Salesforce's OpportunityHistory, each change to a deal is a row with the va
 the change. A deal opens in discovery with the rep's estimate of the amount and an expected
 close date (a month or quarter end a typical cycle away); some estimates are
 revised during the demo; the quote at proposal is the final amount. When a deal is still open
-a day or two after its expected close date the rep pushes the date to a later month or quarter
-end (always a quarter end for enterprise), again and again for slow deals; because expected
-dates sit on month and, most often, quarter ends, pushes bunch right after them. Closing sets
+to miss its expected close date, the rep pushes the date to a later month or quarter end
+(always a quarter end for enterprise), again and again for slow deals: most often in the two
+weeks before the date, when the miss becomes clear (so deals slip out of a quarter before it
+ends), otherwise a day or two after it. Because expected dates sit on month and, most often,
+quarter ends, pushes bunch around them. Closing sets
 the close date to the day it closed.
 """
 
@@ -53,18 +55,22 @@ def _period_end(cal: Calendar, model: Model, t, segment, rng) -> np.ndarray:
 
 
 def pushes(
-    cal, model: Model, close0, closed, segment, until: float, rng
+    cal, model: Model, close0, created, closed, segment, until: float, rng
 ) -> tuple[np.ndarray, ...]:
-    """Close-date pushes of deals still open after their expected date, up to ``until``."""
-    probs = np.asarray(model.params["deals"]["slip_extra_months_probs"])
+    """Close-date pushes of deals that miss their expected date, up to ``until``."""
+    dp = model.params["deals"]
+    probs = np.asarray(dp["slip_extra_months_probs"])
     empty = np.array([], dtype=float)
     deal, when, dates = [np.array([], dtype=np.int64)], [empty], [empty]
     idx = np.arange(close0.size)
-    cd = close0.copy()
+    cd, last = close0.copy(), created.astype(float).copy()
     while idx.size:
-        at = cd + 1 + rng.uniform(0, 2, idx.size)
-        slip = (at < closed[idx]) & (at < until)
+        early = rng.random(idx.size) < dp["early_push_prob"]
+        before = np.maximum(cd - rng.uniform(0, dp["early_push_days"], idx.size), last + 0.5)
+        at = np.where(early & (before < cd), before, cd + 1 + rng.uniform(0, 2, idx.size))
+        slip = (closed[idx] > cd + 1) & (at < closed[idx]) & (at < until)
         idx, at, cd = idx[slip], at[slip], cd[slip]
+        last = at
         extra = rng.choice(probs.size, size=idx.size, p=probs)
         cd = _period_end(cal, model, cd + 1 + extra * 30.5, segment[idx], rng)
         deal.append(idx)
@@ -87,7 +93,7 @@ def build(deals: dict, paths, cal: Calendar, model: Model, until: float, rng) ->
         parts.append((ids, paths.entered[:, j], np.full(n, float(j)), amount, nan))
     end_stage = np.where(paths.won, WON, LOST).astype(float)
     parts.append((ids, paths.closed, end_stage, nan, np.floor(paths.closed)))
-    p = pushes(cal, model, close0, paths.closed, deals["segment"], until, rng)
+    p = pushes(cal, model, close0, deals["created"], paths.closed, deals["segment"], until, rng)
     parts.append((p[0], p[1], np.full(p[0].size, np.nan), np.full(p[0].size, np.nan), p[2]))
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
     keep = ~np.isnan(cols[1]) & (cols[1] < until)

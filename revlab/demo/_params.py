@@ -156,6 +156,10 @@ _DEFAULTS: dict = {
         "ae_capacity_per_28_days": 8.0,
         "overload_power": 0.8,
         "slip_extra_months_probs": [0.6, 0.3, 0.1],
+        # A rep who sees a deal will miss its date pushes it ahead of time, within the last
+        # two weeks before the date, in this share of pushes; the rest come just after.
+        "early_push_prob": 0.6,
+        "early_push_days": 14.0,
         "quarter_end_close_date_prob": [0.3, 0.5, 1.0],
     },
     "volume": {
