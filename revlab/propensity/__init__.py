@@ -25,7 +25,19 @@ from revlab.propensity.evaluate import (
     metrics,
     reliability,
 )
+from revlab.propensity.explain import feature_groups, permutation_importance, top_reasons
+from revlab.propensity.generic import (
+    TableFit,
+    feature_frame,
+    fit_table,
+    outcome_values,
+    read_table,
+    split_gap,
+)
+from revlab.propensity.leakage import LeakageWarning, check_point_in_time, screen_features
 from revlab.propensity.models import PropensityModel, make_pipeline
+from revlab.propensity.persist import check_model_matches, load_model, save_model
+from revlab.propensity.scoring import rank_prospects, score_open, write_ranked
 from revlab.propensity.snapshots import (
     activity_kinds,
     build_snapshots,
@@ -34,28 +46,51 @@ from revlab.propensity.snapshots import (
     snapshot_dates,
 )
 from revlab.propensity.splits import SplitError, TimeSplit, ordered_split, random_split, time_split
+from revlab.propensity.workflow import Study, oracle_frame, quarter_whatif, study
 
 __all__ = [
     "FeatureMismatchError",
     "FeatureWarning",
+    "LeakageWarning",
     "PropensityError",
     "PropensityModel",
     "SplitError",
+    "Study",
+    "TableFit",
     "TimeSplit",
     "activity_kinds",
     "build_snapshots",
     "capacity_whatif",
+    "check_model_matches",
+    "check_point_in_time",
     "data_cutoff",
     "deciles",
     "expected_calibration_error",
     "feature_columns",
+    "feature_frame",
+    "feature_groups",
+    "fit_table",
     "gains",
+    "load_model",
     "make_pipeline",
     "metrics",
+    "oracle_frame",
     "ordered_split",
+    "outcome_values",
+    "permutation_importance",
+    "quarter_whatif",
     "random_split",
+    "rank_prospects",
+    "read_table",
     "reliability",
+    "save_model",
+    "score_open",
+    "screen_features",
     "snapshot_dates",
+    "split_gap",
+    "study",
     "summarize_capacity",
     "time_split",
+    "top_reasons",
+    "write_ranked",
 ]

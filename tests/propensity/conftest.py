@@ -75,3 +75,17 @@ def synth_source(synth_tables):
 
     return connect(synth_tables)
 
+
+@pytest.fixture(scope="session")
+def synth_study(synth_source):
+    """A small study on the synthetic leads: fortnightly snapshots, 60-day horizon."""
+    from revlab import propensity
+
+    return propensity.study(
+        synth_source,
+        horizon_days=60,
+        every_days=14,
+        test_days=120,
+        seed=named_seed("study"),
+        n_boot=50,
+    )

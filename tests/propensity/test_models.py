@@ -10,8 +10,8 @@ from revlab.propensity import FeatureMismatchError, FeatureWarning, PropensityEr
 from tests.conftest import named_seed
 
 
-def _table(n=3000, seed=named_seed("propensity models")):
-    rng = np.random.default_rng(seed)
+def _table(n=3000):
+    rng = np.random.default_rng(named_seed("propensity models"))
     x = rng.normal(size=n)
     channel = rng.choice(["organic", "paid", "referral"], n)
     logit = -2 + 1.5 * x + 1.0 * (channel == "referral")
