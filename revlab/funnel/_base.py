@@ -85,9 +85,18 @@ def period_unit(period: str) -> str:
     return PERIOD_UNITS[period]
 
 
+def seconds(when: ir.Value) -> ir.Value:
+    """Whole seconds since 1970, fractions dropped.
+
+    Engines disagree on the fraction (DuckDB and Postgres keep or round it, Spark, BigQuery and
+    Snowflake drop it), so it is dropped before it can tip a duration one way or the other.
+    """
+    return when.truncate("s").epoch_seconds()
+
+
 def days_between(start: ir.Value, end: ir.Value) -> ir.Value:
     """Whole days elapsed from ``start`` to ``end`` (floor of the difference in seconds)."""
-    return (end.epoch_seconds() - start.epoch_seconds()) // DAY_SECONDS
+    return (seconds(end) - seconds(start)) // DAY_SECONDS
 
 
 def latest(a: ir.Value, b: ir.Value) -> ir.Value:

@@ -166,13 +166,13 @@ def _daily_log(src: Source, by: Sequence[str]) -> pd.DataFrame:
     j = j.filter((j._sign == 1) | j.exit.notnull())
     out = j._sign == -1
     when = ibis.cases((out, _base.latest(j.exit, j.enter)), else_=j.enter)
-    stay = (when.epoch_seconds() - j.enter.epoch_seconds()).cast("float64")
+    stay = (_base.seconds(when) - _base.seconds(j.enter)).cast("float64")
     ev = j.select(
         *keys,
         day=when.truncate("D"),
-        _in=(~out).cast("int64"),
-        _out=out.cast("int64"),
-        _lost=(out & j.lost).cast("int64"),
+        _in=(~out).cast("int32"),
+        _out=out.cast("int32"),
+        _lost=(out & j.lost).cast("int32"),
         _stay=ibis.cases((out, stay), else_=0.0),
     )
     counts = ev.group_by([*keys, "day"]).aggregate(

@@ -29,14 +29,14 @@ def _decided(src: Source, by: list[str], first: Quarter, last: Quarter) -> pd.Da
         (closed._closed >= _base.ts(first.start)) & (closed._closed < _base.ts(last.end))
     )
     won = closed.is_won
-    cycle = (closed._closed.epoch_seconds() - closed.created_at.epoch_seconds()).cast("float64")
+    cycle = (_base.seconds(closed._closed) - _base.seconds(closed.created_at)).cast("float64")
     cycle = cycle / _base.DAY_SECONDS
     amount = ibis.cases((won, closed.amount), else_=ibis.null("float64"))
     cycle = ibis.cases((won, cycle), else_=ibis.null("float64"))
     closed = closed.mutate(_q=closed._closed.truncate("Q"), _amount=amount, _cycle=cycle)
     got = closed.group_by(["_q", *by]).aggregate(
         closed=closed.count(),
-        won=won.cast("int64").sum(),
+        won=won.sum(),
         bookings=closed._amount.sum(),
         avg_deal_size=closed._amount.mean(),
         _sd=closed._amount.std(),
@@ -159,7 +159,7 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     got = opps.aggregate(
         deals=opps.count(),
         open_pipeline=amount.sum(),
-        deals_in_quarter=due.cast("int64").sum(),
+        deals_in_quarter=due.sum(),
         pipeline_in_quarter=ibis.cases((due, amount), else_=0.0).sum(),
     ).to_pandas()
     targets = src.table("targets")

@@ -103,7 +103,7 @@ def conversion_curve(
     day = ibis.cases((is_event, event), (observed > max_days, max_days), else_=observed)
     keys = [*by, *(["cohort_start"] if cohort else [])]
     counts = (
-        m.mutate(_day=day, _event=is_event.cast("int64"), **_cohort_col(m, cohort))
+        m.mutate(_day=day, _event=is_event.cast("int32"), **_cohort_col(m, cohort))
         .group_by([*keys, "_day"])
         .aggregate(events=ibis._._event.sum(), censored=(1 - ibis._._event).sum())
         .to_pandas()
@@ -136,8 +136,8 @@ def _within_counts(m: ir.Table, to: str, within_days: Sequence[int], at: pd.Time
     for w in within_days:
         old = m.created_at <= _base.ts(at - pd.Timedelta(days=w))
         hit = old & event.notnull() & (event <= w)
-        out[f"n_{w}"] = old.cast("int64").sum()
-        out[f"k_{w}"] = hit.cast("int64").sum()
+        out[f"n_{w}"] = old.sum()
+        out[f"k_{w}"] = hit.sum()
     return out
 
 
@@ -224,7 +224,7 @@ def conversion_by_cohort(
     m = m.mutate(**_cohort_col(m, cohort))
     event = _event_day(m, "created", to)
     aggs = {"n": m.count()}
-    aggs |= {f"k_{w}": (event.notnull() & (event <= w)).cast("int64").sum() for w in within_days}
+    aggs |= {f"k_{w}": (event.notnull() & (event <= w)).sum() for w in within_days}
     keys = [*by, "cohort_start"]
     got = m.group_by(keys).aggregate(**aggs).to_pandas()
     got["cohort"] = _label(got.pop("cohort_start"), cohort)
@@ -296,7 +296,7 @@ def funnel_stages(
     aggs = {"reached_created": m.count()}
     for s in stages:
         event = _event_day(m, "created", s)
-        aggs[f"reached_{s}"] = (event.notnull() & (event <= within_days)).cast("int64").sum()
+        aggs[f"reached_{s}"] = (event.notnull() & (event <= within_days)).sum()
     got = (m.group_by(by).aggregate(**aggs) if by else m.aggregate(**aggs)).to_pandas()
     got = _base.complete(got, _base.levels(src, "leads", by), by, {})
     return _funnel_long(

@@ -75,7 +75,7 @@ def _outcomes(src: Source, q: Quarter) -> pd.DataFrame:
         counts["opportunities"] = q.contains(leads.converted_at)
     if "won_at" in leads.columns:
         counts["won"] = q.contains(leads.won_at)
-    aggs = {k: v.fill_null(False).cast("int64").sum() for k, v in counts.items()}
+    aggs = {k: v.fill_null(False).sum() for k, v in counts.items()}
     return leads.group_by("channel").aggregate(**aggs).to_pandas()
 
 

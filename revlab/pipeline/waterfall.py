@@ -188,9 +188,9 @@ def waterfall(
     counts = m.group_by([*by, "movement"]).aggregate(
         deals=m.count(),
         value=m.value.sum(),
-        _open_n=in_open.cast("int64").sum(),
+        _open_n=in_open.sum(),
         _open_v=ibis.cases((in_open, m.amount_start), else_=zero).sum(),
-        _close_n=in_close.cast("int64").sum(),
+        _close_n=in_close.sum(),
         _close_v=ibis.cases((in_close, m.amount_end), else_=zero).sum(),
     )
     return _assemble(counts.to_pandas(), by, q, start, end)
