@@ -86,6 +86,8 @@ def copy_to(
     if isinstance(backend, Mapping):
         raise SourceError("copy_to needs a database to copy into, not a dict of tables.")
     con, label = _open_backend(backend)
+    if isinstance(data, Source) and data.backend is con and data.database == database:
+        raise SourceError(f"{label} is where the data already are; copy into another database.")
     tables = _tables_of(data)
     if database is not None:
         con.create_database(database, force=True)
@@ -134,7 +136,6 @@ def _arrow_batches(name: str, table: Any, batch_rows: int) -> tuple[pa.Schema, I
 def _canonical_arrow(name: str, table: pa.Table) -> pa.Table:
     """Canonical columns as string, naive UTC timestamp[us], float64 and bool."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     spec = TABLES.get(name)
     if spec is None:
@@ -143,9 +144,7 @@ def _canonical_arrow(name: str, table: pa.Table) -> pa.Table:
     for field in table.schema:
         col = table[field.name]
         kind = spec.columns[field.name].kind if field.name in spec.columns else None
-        if kind == "timestamp":
-            if pa.types.is_timestamp(field.type) and field.type.tz is not None:
-                col = pc.cast(col, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+        if kind == "timestamp":  # a zone-aware time becomes the naive UTC time
             col = col.cast(pa.timestamp("us"))
         elif kind == "string" and not pa.types.is_string(field.type):
             col = col.cast(pa.string())

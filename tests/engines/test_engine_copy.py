@@ -65,6 +65,9 @@ def test_bad_arguments_say_what_copy_to_takes(tiny_tables):
         engines.copy_to(tiny_tables, tiny_tables)
     with pytest.raises(SourceError, match="dict of DataFrames, a demo company or a revlab Source"):
         engines.copy_to([1, 2], ibis.duckdb.connect())
+    src = connect(tiny_tables)
+    with pytest.raises(SourceError, match="where the data already are"):
+        engines.copy_to(src, src.backend, overwrite=True)
 
 
 # -- real servers ---------------------------------------------------------------------------
@@ -95,3 +98,21 @@ def test_spark_copy_into_a_database(spark_session, tiny_tables):
     src = engines.copy_to(tiny_tables, spark_session, database="crm", batch_rows=2)
     assert src.database == "crm"
     _same_tables(src, connect(tiny_tables), ["leads", "opportunities"])
+
+
+def test_postgres_copy_keeps_awkward_values(postgres_url):
+    text = ["plain", "comma, here", 'a "quote"', "two\nlines", "", None, "ünïcödé 😀"]
+    leads = pd.DataFrame(
+        {
+            "lead_id": text,
+            "created_at": pd.Timestamp("2024-01-01 00:00:00.123456"),
+            "channel": "web",
+            "acquisition_cost": [1.5, None, float("inf"), -0.0, 1e300, 5e-324, 0.1],
+            "score": [1, 2, 3, 4, 5, 6, 2**62],  # not canonical: keeps its own type
+        }
+    )
+    src = engines.copy_to({"leads": leads}, postgres_url, database="awkward")
+    got = src.raw("leads").to_pandas()
+    want = leads.assign(created_at=leads["created_at"].astype("datetime64[us]"))
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert got["lead_id"].iloc[4] == "" and pd.isna(got["lead_id"].iloc[5])
