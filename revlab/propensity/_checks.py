@@ -92,20 +92,25 @@ def drop_empty(X: pd.DataFrame, kinds: dict[str, str]) -> tuple[dict[str, str], 
 
 
 def as_model_frame(X: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    """The feature columns in training order: numbers as float, text as object with NaN."""
-    out = {}
+    """The feature columns in training order: numbers as float, text as object with NaN.
+
+    Columns already in the right form are not copied (pandas copy-on-write).
+    """
+    out = X[list(kinds)]
+    changes = {}
     for col, kind in kinds.items():
-        values = X[col]
+        values = out[col]
         if kind == "numeric":
-            out[col] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+            if values.dtype != np.float64:
+                changes[col] = pd.to_numeric(values, errors="coerce").astype("float64")
         elif isinstance(values.dtype, pd.StringDtype):
-            out[col] = values.to_numpy(dtype=object, na_value=np.nan)
-        else:
+            changes[col] = values.to_numpy(dtype=object, na_value=np.nan)
+        elif values.dtype != object or values.map(type).ne(str).any():
             present = values.notna().to_numpy()
             text = np.full(len(values), np.nan, dtype=object)
             text[present] = [str(v) for v in values.to_numpy()[present]]
-            out[col] = text
-    return pd.DataFrame(out, index=X.index)
+            changes[col] = text
+    return out.assign(**changes) if changes else out
 
 
 def check_features(X: pd.DataFrame, kinds: dict[str, str], dropped: Sequence[str] = ()) -> None:

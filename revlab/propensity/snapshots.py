@@ -154,7 +154,8 @@ def build_snapshots(
         pairs = pairs.left_join(acts, ["lead_id", "snapshot_at"]).drop(
             "lead_id_right", "snapshot_at_right"
         )
-    frame = pairs.drop(*[c for c in LEAD_NON_FEATURES[1:] if c in pairs.columns]).to_pandas()
+    expr = pairs.drop(*[c for c in LEAD_NON_FEATURES[1:] if c in pairs.columns])
+    frame = expr.to_pyarrow().to_pandas()  # Arrow's converter: several times faster
     return _tidy(frame)
 
 
