@@ -247,8 +247,8 @@ def local_spark(
     """A local Spark session set up for revlab: UTC, loopback only, no web UI.
 
     revlab's timestamps are naive UTC, so the session's time zone must be UTC (Ibis sets it
-    too). The driver binds to 127.0.0.1 and opens no web UI; small data wants few shuffle
-    partitions.
+    too). Spark binds to 127.0.0.1 only (``SPARK_LOCAL_IP`` is set for the JVM unless already
+    set) and opens no web UI; small data wants few shuffle partitions.
 
     Parameters
     ----------
@@ -288,6 +288,7 @@ def local_spark(
         "spark.sql.warehouse.dir": warehouse or tempfile.mkdtemp(prefix="revlab-spark-"),
         **dict(conf or {}),
     }
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read when the JVM starts
     builder = SparkSession.builder.master(f"local[{cores}]").appName("revlab")
     for key, value in settings.items():
         builder = builder.config(key, value)

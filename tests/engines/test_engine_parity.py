@@ -93,9 +93,11 @@ CASES: dict[str, Callable[[Source], pd.DataFrame]] = {
 #: Known engine differences in modules being finished elsewhere: strict, so a fix shows up.
 KNOWN = {
     ("propensity snapshots", "postgres"): "propensity.snapshots._label casts a boolean to float64 "
-    "(CAST(bool AS DOUBLE PRECISION)), which Postgres refuses",
+    "(CAST(bool AS DOUBLE PRECISION)), which Postgres refuses; fix: build the label with "
+    "ibis.cases((complete & hit, 1.0), (complete, 0.0), else_=ibis.null('float64'))",
     ("propensity snapshots", "spark"): "propensity.snapshots._days keeps fractions of seconds, "
-    "which DuckDB keeps and Spark's unix_timestamp drops",
+    "which DuckDB keeps and Spark's unix_timestamp drops; fix: whole seconds, "
+    "x.truncate('s').epoch_seconds() as in revlab.funnel._base.seconds",
 }
 KNOWN |= {(f"{case}[won]", engine): why for (case, engine), why in KNOWN.items()}
 #: Cases whose reference may be empty: the demo's deal history has no problems to report.
