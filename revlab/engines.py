@@ -4,8 +4,8 @@ The analyses are Ibis expressions, so they run wherever the tables live. This mo
 tables there, for tests and for trying revlab on a server before pointing it at real data:
 
 - :func:`copy_to` copies a dict of DataFrames, a demo company or a :class:`~revlab.sources.Source`
-  into a PostgreSQL database (bulk ``COPY``), Spark tables, or any other Ibis backend, in
-  batches of Arrow record batches (a source larger than memory streams through), and returns a
+  into a PostgreSQL database (bulk ``COPY``), Spark tables, or any other Ibis backend, one
+  Arrow record batch at a time (a source larger than memory streams through), and returns a
   ``Source`` over the copies;
 - :func:`local_spark` starts a small local Spark session with the settings revlab relies on
   (UTC session time zone, loopback only, no web UI, few shuffle partitions).
@@ -31,6 +31,7 @@ from revlab.sources import Source, SourceError, _cast_canonical, _open_backend
 if TYPE_CHECKING:
     import pyarrow as pa
     from ibis.backends import BaseBackend
+    from pyspark.sql import SparkSession
 
 __all__ = ["copy_to", "local_spark"]
 
@@ -243,7 +244,7 @@ def local_spark(
     shuffle_partitions: int = 4,
     log_level: str = "ERROR",
     conf: Mapping[str, str] | None = None,
-):
+) -> SparkSession:
     """A local Spark session set up for revlab: UTC, loopback only, no web UI.
 
     revlab's timestamps are naive UTC, so the session's time zone must be UTC (Ibis sets it
