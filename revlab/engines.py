@@ -16,6 +16,7 @@ double, boolean); other columns keep theirs.
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import shutil
@@ -259,7 +260,8 @@ def local_spark(
         Driver memory (the whole local Spark), like ``"2g"``; it takes effect only when this
         call starts Spark's JVM.
     warehouse
-        Folder for managed tables (default: a new temporary folder).
+        Folder for managed tables (default: a temporary folder, deleted when Python exits, as
+        the session's catalog forgets its tables then anyway).
     shuffle_partitions
         ``spark.sql.shuffle.partitions``.
     log_level
@@ -286,7 +288,7 @@ def local_spark(
         "spark.driver.host": "127.0.0.1",
         "spark.driver.memory": memory,
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
-        "spark.sql.warehouse.dir": warehouse or tempfile.mkdtemp(prefix="revlab-spark-"),
+        "spark.sql.warehouse.dir": warehouse or _temporary_warehouse(),
         **dict(conf or {}),
     }
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read when the JVM starts
@@ -296,3 +298,9 @@ def local_spark(
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(log_level)
     return session
+
+
+def _temporary_warehouse() -> str:
+    folder = tempfile.mkdtemp(prefix="revlab-spark-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
