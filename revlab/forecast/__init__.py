@@ -1,0 +1,45 @@
+"""Bayesian revenue forecasts: the funnel model, a time-series model, baselines and backtests.
+
+The usual call is :func:`forecast` on a source cut at the as-of date; it returns a
+:class:`QuarterForecast` (draws of the quarter's bookings, their path and sources, the target,
+the sampler diagnostics). :func:`scenarios` replays it under what-ifs, :func:`backtest` scores it
+and the baselines on past quarters. PyMC loads only when a model is fitted.
+"""
+
+from revlab.forecast._errors import ConvergenceWarning, ForecastError, ForecastWarning
+from revlab.forecast.api import (
+    choose_method,
+    default_scenarios,
+    forecast,
+    quarter_target,
+    scenarios,
+)
+from revlab.forecast.backtest import backtest, backtest_series, summary
+from revlab.forecast.baselines import seasonal_naive, stage_weighted
+from revlab.forecast.diagnostics import Diagnostics
+from revlab.forecast.funnel_model import FunnelModel
+from revlab.forecast.result import QuarterForecast
+from revlab.forecast.simulate import Scenario
+from revlab.forecast.timeseries_model import TimeSeriesModel, monthly_series
+
+__all__ = [
+    "ConvergenceWarning",
+    "Diagnostics",
+    "ForecastError",
+    "ForecastWarning",
+    "FunnelModel",
+    "QuarterForecast",
+    "Scenario",
+    "TimeSeriesModel",
+    "backtest",
+    "backtest_series",
+    "choose_method",
+    "default_scenarios",
+    "forecast",
+    "monthly_series",
+    "quarter_target",
+    "scenarios",
+    "seasonal_naive",
+    "stage_weighted",
+    "summary",
+]

@@ -1,0 +1,267 @@
+"""Everything the funnel model needs from a source at an as-of date, as arrays.
+
+:func:`collect` runs the aggregations of :mod:`revlab.forecast.aggregates` once and lays them out
+by channel, segment and stage; the model fits on these arrays and the posterior predictive
+simulation starts from the same state (open deals, open leads, the quarter still to run).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from revlab.forecast import aggregates as agg
+from revlab.forecast._errors import ForecastError, ForecastWarning
+from revlab.periods import Quarter
+
+#: Minimum history the funnel model accepts (weeks of leads before the as-of date).
+MIN_WEEKS = 8
+#: Lower edge used for a day-0 interval, so log-CDFs stay finite (days).
+EPS_DAYS = 1e-3
+
+
+#: Edges (days) of the time bins the likelihood sums over: daily for two weeks, then weekly for
+#: half a year, then four-weekly. Coarser bins where hazards change slowly keep the number of
+#: rows (and the cost of a gradient) small without losing what the timing data say.
+BIN_EDGES = np.concatenate([np.arange(0, 15), np.arange(21, 183, 7), np.arange(210, 20_000, 28)])
+#: Coarser bins for disqualification times, which only weigh open leads' chances.
+COARSE_EDGES = np.concatenate([np.arange(0, 183, 7), np.arange(210, 20_000, 28)])
+
+
+@dataclass
+class Rows:
+    """Aggregated rows: a cell index, an interval of days (or an age), a count."""
+
+    cell: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    n: np.ndarray
+    key: np.ndarray | None = None
+    key_cell: np.ndarray | None = None
+    key_age: np.ndarray | None = None
+
+    @classmethod
+    def events(cls, frame: pd.DataFrame, cell: np.ndarray, edges=BIN_EDGES) -> Rows:
+        """Events binned into intervals ``[lo, hi)`` of days between ``edges``, per cell."""
+        b = np.searchsorted(edges, frame["days"].to_numpy(float), side="right") - 1
+        g = pd.DataFrame({"cell": cell, "b": b, "n": frame["n"].to_numpy(float)})
+        g = g.groupby(["cell", "b"], as_index=False)["n"].sum()
+        lo = np.maximum(edges[g["b"]].astype(float), EPS_DAYS)
+        return cls(g["cell"].to_numpy(np.int64), lo, edges[g["b"] + 1].astype(float),
+                   g["n"].to_numpy(float))  # fmt: skip
+
+    @classmethod
+    def censored(
+        cls, frame: pd.DataFrame, cell: np.ndarray, tcell: np.ndarray, edges=COARSE_EDGES
+    ) -> Rows:
+        """Open records by cell and age bin, censored at their age.
+
+        Each bin sits at the mean age (days + 0.5) of its time cell ``tcell`` (the cell whose
+        time distribution applies), so survival functions are evaluated once per (time cell,
+        bin) in ``key_cell``/``key_age``, which ``key`` indexes.
+        """
+        age = frame["days"].to_numpy(float) + 0.5
+        n = frame["n"].to_numpy(float)
+        b = np.searchsorted(edges, age, side="right") - 1
+        g = pd.DataFrame({"cell": cell, "tcell": tcell, "b": b, "n": n, "w": n * age})
+        ages = g.groupby(["tcell", "b"], as_index=False)[["n", "w"]].sum()
+        ages["age"] = ages["w"] / ages["n"]
+        ages["key"] = np.arange(len(ages))
+        g = g.groupby(["cell", "tcell", "b"], as_index=False)["n"].sum()
+        g = g.merge(ages[["tcell", "b", "age", "key"]], on=["tcell", "b"])
+        age = g["age"].to_numpy(float)
+        return cls(
+            g["cell"].to_numpy(np.int64), age, age, g["n"].to_numpy(float),
+            key=g["key"].to_numpy(np.int64), key_cell=ages["tcell"].to_numpy(np.int64),
+            key_age=ages["age"].to_numpy(float),
+        )  # fmt: skip
+
+    def totals(self, size: int) -> np.ndarray:
+        """Count per cell, for cells ``0 .. size - 1``."""
+        return np.bincount(self.cell, weights=self.n, minlength=size).astype(float)
+
+    def __len__(self) -> int:
+        return len(self.cell)
+
+
+@dataclass
+class FunnelData:
+    """The state at ``as_of`` and the history behind it, indexed by channel/segment/stage."""
+
+    as_of: pd.Timestamp
+    quarter: Quarter
+    channels: tuple[str, ...]
+    segments: tuple[str, ...]
+    stages: tuple[str, ...]
+    booked: float
+    volume: np.ndarray  # (weeks, channel) leads per week, oldest first
+    week_t: np.ndarray  # (weeks,) years from the as-of date to the week's middle (< 0)
+    week_months: np.ndarray  # (weeks, 12) share of the week's days in each calendar month
+    lead_conv: Rows  # times: cell = segment
+    lead_dq: Rows
+    lead_open: Rows  # cell = channel * n_seg + segment
+    lead_conv_n: np.ndarray  # (channel * segment,) leads converted, per cell
+    lead_dq_n: np.ndarray
+    deal_adv: Rows  # time in stage until advancing: cell = stage * n_seg + segment
+    deal_lost: Rows  # time in stage until lost
+    deal_open: Rows  # still in the stage: cell = (stage * n_seg + segment) * n_ch + channel
+    deal_adv_n: np.ndarray  # (stage * segment * channel,) deals that advanced, per cell
+    deal_lost_n: np.ndarray
+    won_n: np.ndarray  # (segment,)
+    won_sum_log: np.ndarray
+    won_sum_log2: np.ndarray
+    drift_mean: np.ndarray  # (stage,) mean log(final amount / amount at stage entry)
+    drift_sd: np.ndarray
+    mix: np.ndarray  # (channel, segment) leads in the last year
+    open_deals: pd.DataFrame  # one row per open deal, with stage/segment/channel codes
+    has_dq: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def horizon(self) -> float:
+        """Days from the as-of date to the end of the quarter."""
+        return (self.quarter.end - self.as_of) / pd.Timedelta(days=1)
+
+    @property
+    def start_offset(self) -> float:
+        """Days from the as-of date to the start of the quarter (0 when it has begun)."""
+        return max((self.quarter.start - self.as_of) / pd.Timedelta(days=1), 0.0)
+
+    def structure(self) -> tuple:
+        """What fixes the compiled model's shapes."""
+        return (self.channels, self.segments, self.stages, self.has_dq)
+
+
+def collect(src, quarter: Quarter | str, *, max_weeks: int = 156) -> FunnelData:
+    """Aggregate a source (cut at its as-of date) into the funnel model's inputs for a quarter.
+
+    Raises
+    ------
+    ForecastError
+        When the source lacks leads or opportunities, the quarter is over by the as-of date,
+        there is too little history, or no deal was ever won.
+    """
+    q = Quarter.parse(quarter)
+    src.require("leads", "opportunities", analysis="the funnel forecast")
+    at = agg._at(src)
+    if at >= q.end:
+        raise ForecastError(
+            f"quarter {q} ended on {q.last_day:%Y-%m-%d}, before the as-of date {at:%Y-%m-%d}: "
+            "its bookings are known, not forecast. Pick a later quarter or an earlier as_of."
+        )
+    first, _ = agg.history_span(src)
+    if first is None or (at - first) < pd.Timedelta(weeks=MIN_WEEKS):
+        have = "no leads or deals" if first is None else f"data from {first:%Y-%m-%d} only"
+        raise ForecastError(
+            f"quarter {q} as of {at:%Y-%m-%d}: {have}; the funnel forecast needs at least "
+            f"{MIN_WEEKS} weeks of history before the as-of date. Use a later as_of."
+        )
+    vol = agg.lead_volume(src, max_weeks=max_weeks)
+    leads = agg.lead_cohorts(src)
+    deals = agg.stage_exits(src)
+    won = agg.won_amounts(src)
+    if won.empty or won["n"].sum() == 0:
+        raise ForecastError(
+            f"opportunities: no deal was won by {at:%Y-%m-%d}; deal sizes cannot be learned. "
+            "The forecast needs some won deals with amounts."
+        )
+    channels = tuple(sorted(set(vol["channel"]) | set(leads["channel"]) | set(deals["channel"])))
+    segments = tuple(sorted(set(leads["segment"]) | set(deals["segment"]) | set(won["segment"])))
+    stages = tuple(agg.stage_order(src))
+    data = _layout(src, q, at, channels, segments, stages, vol, leads, deals, won)
+    _check_segments(data)
+    return data
+
+
+def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won) -> FunnelData:
+    ci = {c: i for i, c in enumerate(channels)}
+    gi = {g: i for i, g in enumerate(segments)}
+    si = {s: i for i, s in enumerate(stages)}
+    n_g, n_c = len(segments), len(channels)
+    lcell = leads["channel"].map(ci).to_numpy() * n_g + leads["segment"].map(gi).to_numpy()
+    deals = deals[deals["stage"].isin(si)]
+    tcell = deals["stage"].map(si).to_numpy() * n_g + deals["segment"].map(gi).to_numpy()
+    dcell = tcell * n_c + deals["channel"].map(ci).to_numpy()
+    n_cells = len(stages) * n_g * n_c
+
+    def rows(frame, cell, status, edges=BIN_EDGES):
+        m = (frame["status"] == status).to_numpy()
+        return Rows.events(frame[m], cell[m], edges)
+
+    def still_open(frame, cell, tcell, edges):
+        m = (frame["status"] == "open").to_numpy()
+        return Rows.censored(frame[m], cell[m], tcell[m], edges)
+
+    lseg = leads["segment"].map(gi).to_numpy()
+
+    weeks = int(vol["week"].max()) + 1
+    y = np.zeros((weeks, n_c))
+    y[weeks - 1 - vol["week"].to_numpy(), vol["channel"].map(ci).to_numpy()] = vol["leads"]
+    starts = at - pd.to_timedelta(7 * np.arange(weeks, 0, -1), unit="D")
+    won = won.set_index("segment").reindex(list(segments), fill_value=0)
+    drift = agg.amount_drift(src).set_index("stage").reindex(list(stages))
+    mix = agg.lead_mix(src).pivot_table(
+        index="channel", columns="segment", values="n", aggfunc="sum", fill_value=0
+    )
+    mix = mix.reindex(index=list(channels), columns=list(segments), fill_value=0)
+    od = agg.open_deals(src)
+    od = od.assign(
+        stage_i=od["stage"].map(si).fillna(0).astype(int),
+        segment_i=od["segment"].map(gi).astype(int),
+        channel_i=od["channel"].map(ci).astype(int),
+    )
+    return FunnelData(
+        as_of=at,
+        quarter=q,
+        channels=channels,
+        segments=segments,
+        stages=stages,
+        booked=agg.booked(src, q),
+        volume=y,
+        week_t=((starts - at) / pd.Timedelta(days=365.25)).to_numpy(float) + 3.5 / 365.25,
+        week_months=month_shares(starts, 7),
+        lead_conv=rows(leads, lseg, "converted"),
+        lead_dq=rows(leads, lseg, "disqualified", edges=COARSE_EDGES),
+        lead_open=still_open(leads, lcell, lseg, COARSE_EDGES),
+        lead_conv_n=rows(leads, lcell, "converted").totals(n_c * n_g),
+        lead_dq_n=rows(leads, lcell, "disqualified").totals(n_c * n_g),
+        deal_adv=rows(deals, tcell, "advanced"),
+        deal_lost=rows(deals, tcell, "lost", edges=COARSE_EDGES),
+        deal_open=still_open(deals, dcell, tcell, BIN_EDGES),
+        deal_adv_n=rows(deals, dcell, "advanced").totals(n_cells),
+        deal_lost_n=rows(deals, dcell, "lost").totals(n_cells),
+        won_n=won["n"].to_numpy(float),
+        won_sum_log=won["sum_log"].to_numpy(float),
+        won_sum_log2=won["sum_log2"].to_numpy(float),
+        drift_mean=drift["mean"].fillna(0.0).to_numpy(float),
+        drift_sd=drift["sd"].fillna(0.0).to_numpy(float),
+        mix=mix.to_numpy(float),
+        open_deals=od,
+        has_dq=bool((leads["status"] == "disqualified").any()),
+    )
+
+
+def month_shares(starts: pd.DatetimeIndex, days: int) -> np.ndarray:
+    """Share of each period's ``days`` days that fall in each calendar month, (n, 12)."""
+    starts = pd.DatetimeIndex(starts).normalize()
+    out = np.zeros((len(starts), 12))
+    for k in range(days):
+        month = (starts + pd.Timedelta(days=k)).month.to_numpy() - 1
+        out[np.arange(len(starts)), month] += 1.0 / days
+    return out
+
+
+def _check_segments(data: FunnelData) -> None:
+    """Warn about segments whose deal size rests on almost no won deals."""
+    for seg, n in zip(data.segments, data.won_n, strict=True):
+        if n <= 1:
+            what = "no won deal" if n == 0 else "a single won deal"
+            msg = (
+                f"segment {seg!r} has {what} by {data.as_of:%Y-%m-%d}: its deal size is "
+                "borrowed from the other segments (partial pooling) and is very uncertain."
+            )
+            data.notes.append(msg)
+            warnings.warn(msg, ForecastWarning, stacklevel=3)
