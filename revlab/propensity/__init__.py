@@ -37,7 +37,12 @@ from revlab.propensity.generic import (
 from revlab.propensity.leakage import LeakageWarning, check_point_in_time, screen_features
 from revlab.propensity.models import PropensityModel, make_pipeline
 from revlab.propensity.persist import check_model_matches, load_model, save_model
-from revlab.propensity.scoring import rank_prospects, score_open, write_ranked
+from revlab.propensity.scoring import (
+    rank_prospects,
+    resolve_output_dir,
+    score_open,
+    write_ranked,
+)
 from revlab.propensity.snapshots import (
     activity_kinds,
     build_snapshots,
@@ -46,7 +51,13 @@ from revlab.propensity.snapshots import (
     snapshot_dates,
 )
 from revlab.propensity.splits import SplitError, TimeSplit, ordered_split, random_split, time_split
-from revlab.propensity.workflow import Study, oracle_frame, quarter_whatif, study
+from revlab.propensity.workflow import (
+    Study,
+    headline_figures,
+    oracle_frame,
+    quarter_whatif,
+    study,
+)
 
 __all__ = [
     "FeatureMismatchError",
@@ -71,6 +82,7 @@ __all__ = [
     "feature_groups",
     "fit_table",
     "gains",
+    "headline_figures",
     "load_model",
     "make_pipeline",
     "metrics",
@@ -83,6 +95,7 @@ __all__ = [
     "rank_prospects",
     "read_table",
     "reliability",
+    "resolve_output_dir",
     "save_model",
     "score_open",
     "screen_features",

@@ -73,6 +73,15 @@ def rank_prospects(
     return out
 
 
+def resolve_output_dir(output_dir: str | Path | None) -> Path:
+    """The folder for the ranked list: ``output_dir``, or a new temporary folder when empty."""
+    if output_dir:
+        return Path(output_dir).expanduser()
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="revlab-propensity-"))
+
+
 def write_ranked(ranked: pd.DataFrame, out_dir: str | Path, *, name: str = "ranked_prospects"):
     """Write the ranked list as ``<name>.csv`` and ``<name>.parquet``; return both paths."""
     folder = Path(out_dir)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from revlab.propensity.capacity import capacity_whatif
+from revlab.propensity.evaluate import deciles
 from revlab.propensity.evaluate import metrics as score_metrics
 from revlab.propensity.leakage import check_point_in_time, screen_features
 from revlab.propensity.models import PropensityModel
@@ -37,6 +38,15 @@ if TYPE_CHECKING:
     from revlab.sources import Source
 
 MODELS = ("boosted", "logistic")
+#: Readable names of the test metrics.
+METRIC_LABELS = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC (average precision)",
+    "brier": "Brier score",
+    "log_loss": "log loss",
+    "ece": "expected calibration error",
+    "base_rate": "buyer rate in the test period",
+}
 #: Columns kept beside the scores, for the capacity rules and the ranked list.
 CARRY = ("lead_id", "snapshot_at", "label", "label_complete", "age_days", "act_30d", "stage")
 
@@ -67,6 +77,39 @@ class Study:
         """One test metric of one model, e.g. ``study.metric("roc_auc")``."""
         table = self.metrics.set_index(["model", "metric"])
         return float(table.loc[(model, name), "value"])
+
+    def summary(self) -> pd.DataFrame:
+        """Test metrics as a table: one row per metric, the main model with its interval first.
+
+        Returns
+        -------
+        DataFrame
+            ``metric`` (readable name), ``<model>``, ``low``, ``high`` for the main model and one
+            column per other model.
+        """
+        main = "boosted" if "boosted" in self.models else next(iter(self.models))
+        wide = self.metrics.pivot(index="metric", columns="model", values="value")
+        first = self.metrics[self.metrics["model"] == main].set_index("metric")
+        out = pd.DataFrame({"metric": [METRIC_LABELS.get(m, m) for m in METRIC_LABELS]})
+        out[main] = wide.loc[list(METRIC_LABELS), main].to_numpy()
+        out["low"] = first.loc[list(METRIC_LABELS), "low"].to_numpy()
+        out["high"] = first.loc[list(METRIC_LABELS), "high"].to_numpy()
+        for other in [m for m in self.models if m != main]:
+            out[other] = wide.loc[list(METRIC_LABELS), other].to_numpy()
+        return out
+
+    def summary_text(self, *, digits: int = 3) -> pd.DataFrame:
+        """:meth:`summary` as text for reading: ``0.922 (0.913 to 0.932)``."""
+        table = self.summary()
+        main = table.columns[1]
+        out = pd.DataFrame({"metric": table["metric"]})
+        out[main] = [
+            f"{v:.{digits}f}" + (f" ({lo:.{digits}f} to {hi:.{digits}f})" if lo == lo else "")
+            for v, lo, hi in zip(table[main], table["low"], table["high"], strict=True)
+        ]
+        for other in table.columns[4:]:
+            out[other] = [f"{v:.{digits}f}" for v in table[other]]
+        return out
 
     def test_features(self) -> pd.DataFrame:
         """Feature columns of the test snapshots (for importance and explanations)."""
@@ -200,3 +243,82 @@ def oracle_frame(truth, scored: pd.DataFrame, *, horizon_days: int) -> pd.DataFr
     oracle = pd.concat(parts, ignore_index=True).rename(columns={"p": "oracle"})
     oracle["snapshot_at"] = oracle["snapshot_at"].astype("datetime64[us]")
     return scored.merge(oracle, on=["lead_id", "snapshot_at"], how="left")
+
+
+def headline_figures(
+    result: Study,
+    *,
+    capacity: pd.DataFrame,
+    capacity_per_week: int,
+    open_prospects: int | None = None,
+    split_gap: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The figures a report's scorecard records, one row each.
+
+    Parameters
+    ----------
+    capacity
+        :func:`~revlab.propensity.capacity.summarize_capacity` for the quarter.
+    split_gap
+        :func:`~revlab.propensity.generic.split_gap` on public data, if it was run.
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``value``, ``label``, ``unit`` and ``better`` (``"higher"``, ``"lower"`` or
+        None), ready for ``present.record``.
+    """
+    scored = result.scored
+    lift = deciles_lift(scored["label"], scored["score"])
+    by = capacity.set_index("strategy")["buyers"]
+    k = f"{capacity_per_week}/week"
+    rows = [
+        (
+            "test_roc_auc",
+            result.metric("roc_auc"),
+            "Propensity ROC AUC (test)",
+            "number",
+            "higher",
+        ),
+        ("test_pr_auc", result.metric("pr_auc"), "Propensity PR AUC (test)", "number", "higher"),
+        ("ece", result.metric("ece"), "Calibration error (ECE)", "number", "lower"),
+        ("top_decile_lift", lift, "Top-decile lift", "ratio", "higher"),
+        (
+            "capacity_buyers_reached",
+            by.get("score"),
+            f"Buyers reached by score ({k})",
+            "count",
+            "higher",
+        ),
+        (
+            "capacity_buyers_random",
+            by.get("random"),
+            f"Buyers reached at random ({k})",
+            "count",
+            None,
+        ),
+    ]
+    if open_prospects is not None:
+        rows.append(("open_prospects", open_prospects, "Open prospects scored", "count", None))
+    if split_gap is not None:
+        gap = split_gap.set_index("split")["roc_auc"]
+        rows.append(
+            (
+                "bank_auc_ordered",
+                gap["ordered"],
+                "Bank marketing AUC, ordered split",
+                "number",
+                "higher",
+            )
+        )
+        rows.append(
+            ("bank_auc_random", gap["random"], "Bank marketing AUC, random split", "number", None)
+        )
+    out = pd.DataFrame(rows, columns=["key", "value", "label", "unit", "better"])
+    out["better"] = pd.Series([r[4] for r in rows], dtype=object)  # keep None, not NaN
+    return out
+
+
+def deciles_lift(y, p) -> float:
+    """Lift of the top score decile: its buyer rate over the overall rate."""
+    return float(deciles(y, p)["lift"].iloc[0])

@@ -40,3 +40,26 @@ def test_no_buyers_in_the_training_window_of_a_study(synth_tables):
     src = connect({"leads": leads, "activities": synth_tables["activities"]})
     with pytest.raises(PropensityError, match="no positive outcomes in the training window"):
         propensity.study(src, horizon_days=60, every_days=28, test_days=120, n_boot=0)
+
+
+def test_summary_and_headline_figures(synth_study):
+    table = synth_study.summary()
+    assert list(table.columns) == ["metric", "boosted", "low", "high", "logistic"]
+    assert table.loc[0, "metric"] == "ROC AUC"
+    assert table.loc[0, "boosted"] == pytest.approx(synth_study.metric("roc_auc"))
+    text = synth_study.summary_text(digits=3)
+    assert text.loc[0, "boosted"] == (
+        f"{table.loc[0, 'boosted']:.3f} ({table.loc[0, 'low']:.3f} to {table.loc[0, 'high']:.3f})"
+    )
+    capacity = propensity.summarize_capacity(
+        propensity.capacity_whatif(synth_study.scored, capacity_per_week=5)
+    )
+    gap = pd.DataFrame({"split": ["ordered", "random"], "roc_auc": [0.7, 0.8]})
+    figures = propensity.headline_figures(
+        synth_study, capacity=capacity, capacity_per_week=5, open_prospects=12, split_gap=gap
+    ).set_index("key")
+    assert figures.loc["test_roc_auc", "value"] == synth_study.metric("roc_auc")
+    assert figures.loc["ece", "better"] == "lower"
+    assert figures.loc["capacity_buyers_random", "better"] is None
+    assert figures.loc["bank_auc_random", "value"] == 0.8
+    assert figures.loc["top_decile_lift", "unit"] == "ratio"
