@@ -1,0 +1,68 @@
+"""The propensity notebook, run by papermill with non-default parameters: its recorded figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_propensity.ipynb"
+REQUIRED = {
+    "test_roc_auc", "test_pr_auc", "ece", "top_decile_lift", "capacity_buyers_reached",
+    "capacity_buyers_random", "open_prospects",
+}  # fmt: skip
+
+
+def _run(source, tmp_path, **parameters):
+    import papermill
+
+    from revlab.report.scorecard import read_section
+
+    out = tmp_path / "02_propensity.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters={"source": str(source), **parameters},
+        kernel_name="python3",
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+    )
+    return read_section(out, "Propensity")
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+def test_notebook_records_headline_figures_and_writes_the_list(demo_company, tmp_path):
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    for name, frame in demo_company.tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    ranked_dir = tmp_path / "ranked"
+    section = _run(
+        folder,
+        tmp_path,
+        quarter="2026Q2",
+        horizon_days=60,
+        capacity_per_week=20,
+        output_dir=str(ranked_dir),
+    )
+    metrics = {m["key"]: m for m in section.metrics}
+    assert REQUIRED <= set(metrics) and not section.skipped
+    assert 0.85 < metrics["test_roc_auc"]["value"] < 1 and metrics["ece"]["value"] < 0.03
+    assert metrics["ece"]["better"] == "lower"
+    assert metrics["capacity_buyers_reached"]["value"] > metrics["capacity_buyers_random"]["value"]
+    assert "Buyers reached by score (20/week)" == metrics["capacity_buyers_reached"]["label"]
+    ranked = pd.read_parquet(ranked_dir / "ranked_prospects.parquet")
+    assert len(ranked) == metrics["open_prospects"]["value"]
+    assert (ranked["scored_at"] == pd.Timestamp("2026-07-01")).all()
+
+
+@pytest.mark.notebooks
+def test_notebook_without_leads_says_what_it_skipped(demo_company, tmp_path):
+    folder = tmp_path / "deals_only"
+    folder.mkdir()
+    demo_company.tables["opportunities"].to_parquet(folder / "opportunities.parquet")
+    section = _run(folder, tmp_path)
+    assert section.skipped == [{"analysis": "Propensity to buy", "needs": ["leads"]}]
+    assert section.metrics == []
