@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss
 
 from revlab.propensity._ranks import auc_pr, auc_roc, tie_groups
+from revlab.rates import wilson_interval
 
 
 def _arrays(y, p) -> tuple[np.ndarray, np.ndarray]:
@@ -122,18 +123,8 @@ def reliability(y, p, *, n_bins: int = 10) -> pd.DataFrame:
         predicted=("p", "mean"),
         observed=("y", "mean"),
     )
-    out["low"], out["high"] = _wilson(out["buyers"].to_numpy(), out["prospects"].to_numpy())
+    out["low"], out["high"] = wilson_interval(out["buyers"], out["prospects"], level=0.9)
     return out
-
-
-def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.645) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for k successes in n trials (90% by default)."""
-    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        phat = k / n
-        centre = (phat + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
 
 
 def deciles(y, p, *, n_groups: int = 10) -> pd.DataFrame:

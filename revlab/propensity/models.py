@@ -82,37 +82,44 @@ def make_pipeline(
     random_state: int = 0,
 ) -> Pipeline:
     """The unfitted scikit-learn pipeline for one model kind and feature lists."""
-    p = dict(params or {})
     if kind == "logistic":
-        cat = Pipeline(
-            [
-                ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
-                (
-                    "onehot",
-                    OneHotEncoder(
-                        handle_unknown="infrequent_if_exist",
-                        max_categories=p.get("max_categories", 50),
-                        min_frequency=5,
-                        sparse_output=False,
-                    ),
-                ),
-            ]
-        )
-        num = Pipeline(
-            [
-                (
-                    "impute",
-                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                ),
-                ("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
-                ("scale", StandardScaler()),
-            ]
-        )
-        columns = ColumnTransformer([("cat", cat, categorical), ("num", num, numeric)])
-        model = LogisticRegression(C=p.get("C", 1.0), max_iter=2000)
-        return Pipeline([("columns", columns), ("model", model)])
-    if kind != "boosted":
-        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}.")
+        return _logistic_pipeline(numeric, categorical, dict(params or {}))
+    if kind == "boosted":
+        return _boosted_pipeline(numeric, categorical, dict(params or {}), random_state)
+    raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}.")
+
+
+def _logistic_pipeline(numeric: list[str], categorical: list[str], p: dict) -> Pipeline:
+    onehot = OneHotEncoder(
+        handle_unknown="infrequent_if_exist",
+        max_categories=p.get("max_categories", 50),
+        min_frequency=5,
+        sparse_output=False,
+    )
+    cat = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+            ("onehot", onehot),
+        ]
+    )
+    num = Pipeline(
+        [
+            (
+                "impute",
+                SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+            ),
+            ("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
+            ("scale", StandardScaler()),
+        ]
+    )
+    columns = ColumnTransformer([("cat", cat, categorical), ("num", num, numeric)])
+    model = LogisticRegression(C=p.get("C", 1.0), max_iter=2000)
+    return Pipeline([("columns", columns), ("model", model)])
+
+
+def _boosted_pipeline(
+    numeric: list[str], categorical: list[str], p: dict, random_state: int
+) -> Pipeline:
     encoder = OrdinalEncoder(
         handle_unknown="use_encoded_value",
         unknown_value=np.nan,
@@ -123,15 +130,14 @@ def make_pipeline(
         [("cat", encoder, categorical), ("num", "passthrough", numeric)],
         verbose_feature_names_out=False,
     )
+    is_categorical = [i < len(categorical) for i in range(len(categorical) + len(numeric))]
     model = HistGradientBoostingClassifier(
         max_iter=p.get("max_iter", 100),
         learning_rate=p.get("learning_rate", 0.1),
         max_leaf_nodes=p.get("max_leaf_nodes", 15),
         min_samples_leaf=p.get("min_samples_leaf", 100),
         l2_regularization=p.get("l2_regularization", 1.0),
-        categorical_features=[i < len(categorical) for i in range(len(categorical) + len(numeric))]
-        if categorical
-        else None,
+        categorical_features=is_categorical if categorical else None,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=p.get("n_iter_no_change", 10),

@@ -245,6 +245,20 @@ def oracle_frame(truth, scored: pd.DataFrame, *, horizon_days: int) -> pd.DataFr
     return scored.merge(oracle, on=["lead_id", "snapshot_at"], how="left")
 
 
+#: Headline figures: key → (label, unit, better). ``{k}`` is the weekly capacity.
+HEADLINES = {
+    "test_roc_auc": ("Propensity ROC AUC (test)", "number", "higher"),
+    "test_pr_auc": ("Propensity PR AUC (test)", "number", "higher"),
+    "ece": ("Calibration error (ECE)", "number", "lower"),
+    "top_decile_lift": ("Top-decile lift", "ratio", "higher"),
+    "capacity_buyers_reached": ("Buyers reached by score ({k}/week)", "count", "higher"),
+    "capacity_buyers_random": ("Buyers reached at random ({k}/week)", "count", None),
+    "open_prospects": ("Open prospects scored", "count", None),
+    "bank_auc_ordered": ("Bank marketing AUC, ordered split", "number", "higher"),
+    "bank_auc_random": ("Bank marketing AUC, random split", "number", None),
+}
+
+
 def headline_figures(
     result: Study,
     *,
@@ -253,12 +267,14 @@ def headline_figures(
     open_prospects: int | None = None,
     split_gap: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The figures a report's scorecard records, one row each.
+    """The figures a report's scorecard records, one row each (see :data:`HEADLINES`).
 
     Parameters
     ----------
     capacity
         :func:`~revlab.propensity.capacity.summarize_capacity` for the quarter.
+    open_prospects
+        Size of today's ranked list, if it was scored.
     split_gap
         :func:`~revlab.propensity.generic.split_gap` on public data, if it was run.
 
@@ -268,52 +284,24 @@ def headline_figures(
         ``key``, ``value``, ``label``, ``unit`` and ``better`` (``"higher"``, ``"lower"`` or
         None), ready for ``present.record``.
     """
-    scored = result.scored
-    lift = deciles_lift(scored["label"], scored["score"])
     by = capacity.set_index("strategy")["buyers"]
-    k = f"{capacity_per_week}/week"
-    rows = [
-        (
-            "test_roc_auc",
-            result.metric("roc_auc"),
-            "Propensity ROC AUC (test)",
-            "number",
-            "higher",
-        ),
-        ("test_pr_auc", result.metric("pr_auc"), "Propensity PR AUC (test)", "number", "higher"),
-        ("ece", result.metric("ece"), "Calibration error (ECE)", "number", "lower"),
-        ("top_decile_lift", lift, "Top-decile lift", "ratio", "higher"),
-        (
-            "capacity_buyers_reached",
-            by.get("score"),
-            f"Buyers reached by score ({k})",
-            "count",
-            "higher",
-        ),
-        (
-            "capacity_buyers_random",
-            by.get("random"),
-            f"Buyers reached at random ({k})",
-            "count",
-            None,
-        ),
-    ]
-    if open_prospects is not None:
-        rows.append(("open_prospects", open_prospects, "Open prospects scored", "count", None))
+    values = {
+        "test_roc_auc": result.metric("roc_auc"),
+        "test_pr_auc": result.metric("pr_auc"),
+        "ece": result.metric("ece"),
+        "top_decile_lift": deciles_lift(result.scored["label"], result.scored["score"]),
+        "capacity_buyers_reached": by.get("score"),
+        "capacity_buyers_random": by.get("random"),
+        "open_prospects": open_prospects,
+    }
     if split_gap is not None:
         gap = split_gap.set_index("split")["roc_auc"]
-        rows.append(
-            (
-                "bank_auc_ordered",
-                gap["ordered"],
-                "Bank marketing AUC, ordered split",
-                "number",
-                "higher",
-            )
-        )
-        rows.append(
-            ("bank_auc_random", gap["random"], "Bank marketing AUC, random split", "number", None)
-        )
+        values |= {"bank_auc_ordered": gap["ordered"], "bank_auc_random": gap["random"]}
+    rows = [
+        (key, value, HEADLINES[key][0].format(k=capacity_per_week), *HEADLINES[key][1:])
+        for key, value in values.items()
+        if value is not None
+    ]
     out = pd.DataFrame(rows, columns=["key", "value", "label", "unit", "better"])
     out["better"] = pd.Series([r[4] for r in rows], dtype=object)  # keep None, not NaN
     return out
