@@ -10,7 +10,7 @@ is stopped and deleted at the end of the session.
 Spark: a ``local[2]`` session from PyPI's pyspark and the machine's Java 17, UTC, bound to
 127.0.0.1, no web UI (:func:`revlab.engines.local_spark`); stopped at the end of the session.
 
-Either engine missing skips its tests with the reason. ``REVLAB_REQUIRE_ENGINES=1`` (set in CI)
+Either engine missing skips its tests with the reason. ``REVLAB_REQUIRE_ENGINES=1`` or ``CI=true``
 turns those skips into failures, so that a CI run cannot pass without the engines.
 """
 
@@ -35,8 +35,8 @@ N_LEADS = 5000
 
 def unavailable(reason: str):
     """Skip with the reason, or fail when the run requires the engines."""
-    if os.environ.get("REVLAB_REQUIRE_ENGINES") == "1":
-        pytest.fail(f"{reason} (REVLAB_REQUIRE_ENGINES=1)", pytrace=False)
+    if os.environ.get("REVLAB_REQUIRE_ENGINES") == "1" or os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (engines are required in CI)", pytrace=False)
     pytest.skip(reason)
 
 
