@@ -40,6 +40,7 @@ def _simulate(folder: Path, n_leads: int) -> str:
 
 def _fit_step(folder: str, as_of: str, threads: int, out: mp.Queue) -> None:
     from revlab import propensity
+    from revlab.propensity.workflow import informative_columns
     from revlab.sources import connect
 
     src = connect(folder).at(as_of)
@@ -49,7 +50,7 @@ def _fit_step(folder: str, as_of: str, threads: int, out: mp.Queue) -> None:
     t_snap = time.perf_counter() - t0
     train = frame[frame["label_complete"]]
     train = train.iloc[-TARGET_ROWS:] if len(train) > TARGET_ROWS else train
-    features = [c for c in propensity.feature_columns(train) if train[c].notna().any()]
+    features = informative_columns(train)  # as propensity.study does
     model = propensity.PropensityModel("boosted", calibration_gap_days=90, n_threads=threads)
     model.fit(train[features], train["label"], time=train["snapshot_at"])
     t_total = time.perf_counter() - t0

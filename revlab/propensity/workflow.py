@@ -171,8 +171,7 @@ def study(
         frame = frame.merge(extra_features, on=["lead_id", "snapshot_at"], how="left")
     check_point_in_time(frame)
     split = time_split(frame, horizon_days=horizon_days, test_days=test_days)
-    # structurally empty columns (say, recency of a kind nobody did) are left out quietly
-    features = [c for c in feature_columns(frame) if split.train[c].notna().any()]
+    features = informative_columns(split.train)
     leakage = screen_features(split.train[features], split.train["label"], seed=seed)
     train = _sample(split.train, max_train_rows, seed)
     fitted = {
@@ -194,6 +193,16 @@ def study(
     metrics = pd.concat(tables, ignore_index=True)[["model", "metric", "value", "low", "high"]]
     settings["cutoff"] = f"{frame['snapshot_at'].max():%Y-%m-%d}"
     return Study(settings, frame, split, fitted, scored, metrics, leakage)
+
+
+def informative_columns(frame: pd.DataFrame) -> list[str]:
+    """Feature columns that vary in ``frame``.
+
+    Structurally empty or constant columns (say, touches of a kind nobody made) carry nothing to
+    learn from; they are left out quietly, without the warning an unexpectedly empty user
+    column gets.
+    """
+    return [c for c in feature_columns(frame) if frame[c].nunique(dropna=False) > 1]
 
 
 def _sample(frame: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
