@@ -49,6 +49,7 @@ from revlab.propensity.snapshots import (
     data_cutoff,
     feature_columns,
     snapshot_dates,
+    snapshot_query,
 )
 from revlab.propensity.splits import SplitError, TimeSplit, ordered_split, random_split, time_split
 from revlab.propensity.workflow import (
@@ -100,6 +101,7 @@ __all__ = [
     "score_open",
     "screen_features",
     "snapshot_dates",
+    "snapshot_query",
     "split_gap",
     "study",
     "summarize_capacity",

@@ -135,7 +135,36 @@ def build_snapshots(
     Returns
     -------
     DataFrame
-        One row per prospect-snapshot; columns as described in the module docstring.
+        One row per prospect-snapshot; columns as described in the module docstring. Extra
+        lead columns become features (text as categories, numbers as numbers); extra timestamp
+        columns are dropped, since nothing says when they became known.
+    """
+    expr = snapshot_query(
+        src,
+        dates,
+        horizon_days=horizon_days,
+        target=target,
+        windows=windows,
+        kinds=kinds,
+        max_kinds=max_kinds,
+    )
+    return _tidy(expr.to_pyarrow().to_pandas())  # Arrow's converter: several times faster
+
+
+def snapshot_query(
+    src: Source,
+    dates: Iterable[str | pd.Timestamp],
+    *,
+    horizon_days: int = 90,
+    target: str = "opportunity",
+    windows: Sequence[int] = (7, 30, 90),
+    kinds: Sequence[str] | None = None,
+    max_kinds: int = 12,
+) -> ir.Table:
+    """The Ibis expression behind :func:`build_snapshots`, unexecuted (same parameters).
+
+    Only portable operations: an inequality join, filters, conditional aggregates, casts and
+    epoch arithmetic, so it compiles for Postgres, Snowflake or BigQuery as well as DuckDB.
     """
     src.require("leads", analysis="propensity snapshots")
     if target not in TARGETS:
@@ -154,9 +183,7 @@ def build_snapshots(
         pairs = pairs.left_join(acts, ["lead_id", "snapshot_at"]).drop(
             "lead_id_right", "snapshot_at_right"
         )
-    expr = pairs.drop(*[c for c in LEAD_NON_FEATURES[1:] if c in pairs.columns])
-    frame = expr.to_pyarrow().to_pandas()  # Arrow's converter: several times faster
-    return _tidy(frame)
+    return pairs.drop(*[c for c in LEAD_NON_FEATURES[1:] if c in pairs.columns])
 
 
 def _check_dates(dates: Iterable[str | pd.Timestamp], cutoff: pd.Timestamp) -> pd.Series:

@@ -93,3 +93,14 @@ def test_leads_without_activities_table(tiny_tables):
     frame = propensity.build_snapshots(src, ["2024-01-10"])
     assert not any(c.startswith("act_") for c in frame.columns)
     assert len(frame) == 2
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "snowflake", "bigquery"])
+def test_snapshot_query_compiles_for_other_engines(tiny_tables, dialect):
+    import ibis
+
+    src = connect(tiny_tables).at("2024-06-30")
+    for target in ("opportunity", "won"):
+        expr = propensity.snapshot_query(src, ["2024-01-10", "2024-02-10"], target=target)
+        sql = str(ibis.to_sql(expr, dialect=dialect))
+        assert "SELECT" in sql.upper() and "act_web_visit_30d" in sql
