@@ -241,13 +241,19 @@ def _label(
     end = t + ibis.interval(days=horizon_days)
     hit = reached.notnull() & (reached > t) & (reached <= end)
     complete = end <= ibis.literal(cutoff.to_pydatetime(), type="timestamp")
-    label = ibis.cases((complete, hit.cast("float64")), else_=ibis.null("float64"))
+    # no CAST(bool AS DOUBLE): Postgres refuses it
+    label = ibis.cases((complete & hit, 1.0), (complete, 0.0), else_=ibis.null("float64"))
     out = pairs.mutate(label=label, label_complete=complete)
     return out.drop("_won_at") if "_won_at" in out.columns else out
 
 
+def _seconds(when: ir.Value) -> ir.Value:
+    """Whole seconds since 1970: engines disagree on fractions (Spark drops them)."""
+    return when.truncate("s").epoch_seconds()
+
+
 def _days(later: ir.Value, earlier: ir.Value) -> ir.Value:
-    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64") / DAY
+    return (_seconds(later) - _seconds(earlier)).cast("float64") / DAY
 
 
 def _lead_features(pairs: ir.Table) -> ir.Table:
