@@ -90,16 +90,6 @@ CASES: dict[str, Callable[[Source], pd.DataFrame]] = {
     "propensity snapshots[won]": _snapshots_won,
 }  # fmt: skip
 
-#: Known engine differences in modules being finished elsewhere: strict, so a fix shows up.
-KNOWN = {
-    ("propensity snapshots", "postgres"): "propensity.snapshots._label casts a boolean to float64 "
-    "(CAST(bool AS DOUBLE PRECISION)), which Postgres refuses; fix: build the label with "
-    "ibis.cases((complete & hit, 1.0), (complete, 0.0), else_=ibis.null('float64'))",
-    ("propensity snapshots", "spark"): "propensity.snapshots._days keeps fractions of seconds, "
-    "which DuckDB keeps and Spark's unix_timestamp drops; fix: whole seconds, "
-    "x.truncate('s').epoch_seconds() as in revlab.funnel._base.seconds",
-}
-KNOWN |= {(f"{case}[won]", engine): why for (case, engine), why in KNOWN.items()}
 #: Cases whose reference may be empty: the demo's deal history has no problems to report.
 MAY_BE_EMPTY = {"check_history"}
 
@@ -142,8 +132,6 @@ def reference(duckdb_source):
 @pytest.mark.parametrize("case", list(CASES))
 def test_engine_gives_duckdbs_table(case, engine, reference, request):
     name, src = engine
-    if (case, name) in KNOWN:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN[case, name], strict=True))
     want = reference(case)
     assert len(want) > 0 or case in MAY_BE_EMPTY, f"{case}: an empty reference proves nothing"
     assert_same_table(run_case(case, src), want)
