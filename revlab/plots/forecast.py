@@ -107,6 +107,9 @@ def plot_backtest(frame: pd.DataFrame, *, ax=None):
     methods = list(dict.fromkeys(scored["method"]))
     x0 = {q: i for i, q in enumerate(quarters)}
     width = 0.7 / max(len(methods), 1)
+    actual = frame.drop_duplicates("quarter")
+    ax.plot(actual["quarter"].map(x0), actual["actual"], linestyle="none", marker="*",
+            markersize=12, color="black", zorder=5, label="Actual")  # fmt: skip
     for k, method in enumerate(methods):
         sub = scored[scored["method"] == method]
         x = sub["quarter"].map(x0).to_numpy() + (k - (len(methods) - 1) / 2) * width
@@ -114,9 +117,6 @@ def plot_backtest(frame: pd.DataFrame, *, ax=None):
         err = np.vstack([med - sub["q10"].to_numpy(), sub["q90"].to_numpy() - med])
         ax.errorbar(x, med, yerr=np.clip(err, 0, None), fmt="o", color=f"C{k}", capsize=3,
                     label=method.replace("_", " "))  # fmt: skip
-    actual = frame.drop_duplicates("quarter")
-    ax.scatter(actual["quarter"].map(x0), actual["actual"], marker="*", s=140, color="black",
-               zorder=5, label="Actual")  # fmt: skip
     ax.set_xticks(range(len(quarters)), quarters)
     _money_axis(ax.yaxis)
     ax.set_ylabel("Bookings (median, 80% interval)")

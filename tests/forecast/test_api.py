@@ -1,0 +1,66 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from revlab import forecast
+from revlab.sources import connect
+from tests.forecast.conftest import AS_OF, QUARTER, TINY
+
+
+def test_auto_picks_the_funnel_when_leads_and_deals_exist(small_source, quick_forecast):
+    assert forecast.choose_method(small_source) == "funnel"
+    assert quick_forecast.method == "funnel"
+
+
+def test_the_target_comes_from_the_targets_table_unless_overridden(small_source, small_company):
+    src = small_source.at(AS_OF)
+    table = small_company.tables["targets"].set_index("quarter")["bookings_target"]
+    value, note = forecast.quarter_target(src, QUARTER)
+    assert value == table[QUARTER] and "targets table" in note
+    value, note = forecast.quarter_target(src, QUARTER, override=123.0)
+    assert value == 123.0 and "parameter" in note
+
+
+def test_a_missing_target_gives_nan_odds_and_says_how_to_fix_it(small_company):
+    tables = dict(small_company.tables)
+    tables["targets"] = tables["targets"][tables["targets"]["quarter"] != QUARTER]
+    src = connect(tables).at(AS_OF)
+    value, note = forecast.quarter_target(src, QUARTER)
+    assert np.isnan(value)
+    assert note == (
+        f"targets has no row for {QUARTER}; pass target= (or add the row) to see the odds of "
+        "reaching it."
+    )
+    without = connect({k: v for k, v in tables.items() if k != "targets"}).at(AS_OF)
+    assert "no targets table" in forecast.quarter_target(without, QUARTER)[1]
+
+
+def test_a_forecast_without_target_warns_and_keeps_the_note(small_company):
+    tables = {k: v for k, v in small_company.tables.items() if k != "targets"}
+    src = connect(tables).at(AS_OF)
+    with pytest.warns(forecast.ForecastWarning, match=r"no targets table"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", forecast.ConvergenceWarning)
+            fc = forecast.forecast(src, QUARTER, method="timeseries", sampler_config=TINY,
+                                   random_seed=1)  # fmt: skip
+    assert np.isnan(fc.prob_at_least())
+    assert any("no targets table" in n for n in fc.notes)
+
+
+def test_deals_only_data_get_the_time_series_model(small_company):
+    src = connect({"opportunities": small_company.tables["opportunities"]}).at(AS_OF)
+    assert forecast.choose_method(src) == "timeseries"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fc = forecast.forecast(src, QUARTER, sampler_config=TINY, target=1e6, random_seed=1)
+    assert fc.method == "timeseries"
+    assert fc.sources is None and fc.paths.shape[1] == 3
+    assert np.allclose(fc.paths[:, -1], fc.samples)
+    with pytest.raises(forecast.ForecastError, match=r"what-if scenarios need the funnel model"):
+        forecast.scenarios(fc)
+
+
+def test_unknown_method_is_refused(small_source):
+    with pytest.raises(forecast.ForecastError, match=r"method='magic'"):
+        forecast.forecast(small_source.at(AS_OF), QUARTER, method="magic")
