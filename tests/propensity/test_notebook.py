@@ -15,19 +15,11 @@ REQUIRED = {
 
 
 def _run(source, tmp_path, **parameters):
-    import papermill
-
+    from revlab.report.run import execute
     from revlab.report.scorecard import read_section
 
     out = tmp_path / "02_propensity.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters={"source": str(source), **parameters},
-        kernel_name="python3",
-        cwd=str(NOTEBOOK.parent),
-        progress_bar=False,
-    )
+    execute(NOTEBOOK, out, {"source": str(source), **parameters}, progress=False)
     return read_section(out, "Propensity")
 
 
