@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 DEMO := data/demo.duckdb
 ## QUARTER: the quarter to report (default: the latest complete quarter in the data)
 QUARTER ?= latest
@@ -23,6 +24,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 setup: $(STAMP) ## create .venv with revlab and every dependency (pinned by constraints.txt)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,engines,bench]"
+	@touch $(BENCH_STAMP)
 
 $(DEMO): $(STAMP) $(wildcard revlab/demo/*.py)
 	$(BIN)/revlab demo --out $(DEMO)
@@ -44,7 +49,7 @@ lint: setup ## ruff (code and notebooks) and the thin-notebook check
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m revlab.notebook_check notebooks/
 
-bench: setup ## run every benchmark script; each prints a table
+bench: $(BENCH_STAMP) data ## run every benchmark script (installs the bench extra: Prophet)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## remove the virtualenv, generated data and rendered reports
