@@ -20,6 +20,7 @@ from revlab.forecast import aggregates as agg
 from revlab.forecast._errors import ForecastError
 from revlab.forecast.result import QuarterForecast
 from revlab.periods import Quarter
+from revlab.pipeline import calibrated_win_rates
 
 
 def complete_quarters(src) -> pd.Series:
@@ -67,37 +68,22 @@ def seasonal_naive(
     return QuarterForecast(q, agg._at(src), "seasonal_naive", np.maximum(draws, booked))
 
 
-def stage_win_rates(src) -> pd.DataFrame:
-    """Historical win rate of each stage: won / closed among deals that entered it.
-
-    Returns
-    -------
-    DataFrame
-        ``stage``, ``won``, ``closed``, ``win_rate`` (NaN when no deal closed from it).
-    """
-    c = agg.stage_outcomes(src)
-    closed = c[c["status"] != "open"]
-    out = closed.assign(won=np.where(closed["status"] == "won", closed["n"], 0)).groupby("stage")
-    out = out.agg(won=("won", "sum"), closed=("n", "sum")).reset_index()
-    out["win_rate"] = out["won"] / out["closed"].where(out["closed"] > 0)
-    return out
-
-
 def stage_weighted(
     src, quarter: Quarter | str, *, n_sims: int = 2000, random_seed: int | None = None
 ) -> QuarterForecast:
     """Stage-weighted pipeline forecast of a quarter's bookings.
 
     Open deals expected to close by the quarter's end, each won with its stage's historical
-    win rate, plus what is already booked.
+    win rate (:func:`revlab.pipeline.calibrated_win_rates`: deals that passed through the
+    stage and closed by the as-of date), plus what is already booked.
     """
     q = Quarter.parse(quarter)
     deals = agg.open_deals(src)
     if deals["close_date"].notna().any():
         deals = deals[deals["close_date"].isna() | (deals["close_date"] < q.end)]
-    rates = stage_win_rates(src).set_index("stage")["win_rate"]
-    overall = stage_win_rates(src)
-    pooled = overall["won"].sum() / max(overall["closed"].sum(), 1)
+    calibrated = calibrated_win_rates(src)
+    rates = calibrated.set_index("stage")["rate"]
+    pooled = calibrated["won"].sum() / max(calibrated["n"].sum(), 1)
     p = deals["stage"].map(rates).fillna(pooled).to_numpy(float)
     rng = np.random.default_rng(random_seed)
     wins = rng.random((n_sims, len(deals))) < p

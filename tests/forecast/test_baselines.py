@@ -6,6 +6,7 @@ from revlab.forecast import ForecastError, baselines
 from revlab.forecast import aggregates as agg
 from revlab.forecast.backtest import seasonal_naive_total
 from revlab.periods import Quarter
+from revlab.pipeline import calibrated_win_rates
 from tests.forecast.conftest import AS_OF, QUARTER
 
 
@@ -30,7 +31,7 @@ def test_stage_weighted_pipeline_expects_amount_times_stage_win_rate(small_sourc
     fc = baselines.stage_weighted(src, QUARTER, n_sims=20_000, random_seed=1)
     deals = agg.open_deals(src)
     deals = deals[deals["close_date"] < Quarter.parse(QUARTER).end]
-    rates = baselines.stage_win_rates(src).set_index("stage")["win_rate"]
+    rates = calibrated_win_rates(src).set_index("stage")["rate"]
     expected = (deals["amount"] * deals["stage"].map(rates)).sum()
     assert fc.samples.mean() == pytest.approx(expected, rel=0.03)
 
