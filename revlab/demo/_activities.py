@@ -1,13 +1,17 @@
 """Touches: the activity log drawn from each lead's hidden intent and funnel stage.
 
-Every lead starts with the touch that created it (a webinar for events, a content download
-for organic, ...; sometimes a demo request, more often for real buyers). While it stays in a
+Every lead starts with the touch that created it (a webinar for events, a content download for
+organic, ...; sometimes a demo request, far more often for real buyers). While it stays in a
 stage it then produces touches at a Poisson rate set by intent and stage, times a per-lead
-engagement multiplier (lognormal, mean one) that has nothing to do with buying. The kinds of
-touch depend on intent and stage: real buyers view pricing, request demos and take sales calls
-more, more so the further along they are; lookie-loos read, open emails and attend webinars.
-Touches depend on the intent and stage only, never on the future, so they reveal intent
-(noisily) but carry no information that the true buying probability does not already use.
+engagement multiplier (lognormal, mean one) that has nothing to do with buying. Real buyers are
+in market: as new leads they touch over ten times as often as lookie-loos (more than one touch
+a day against about one in ten days), and two to three times as often once qualified. The kinds
+of touch depend on intent and stage too: real buyers view pricing, request demos and take sales
+calls more, more so the further along they are; lookie-loos read, open emails and attend
+webinars. So a lead's first days usually reveal its intent, though the engagement multiplier
+blurs the rate (a keen lookie-loo can look like a quiet buyer). Touches depend on the intent
+and stage only, never on the future, so they carry no information that the true buying
+probability does not already use.
 """
 
 from __future__ import annotations

@@ -169,9 +169,11 @@ _DEFAULTS: dict = {
         "cost_log_sigma": 0.08,
     },
     "activities": {
-        "rate_per_day": {"buyer": [0.15, 0.22, 0.36], "lookie_loo": [0.14, 0.15, 0.19]},
+        # Buyers are in market: while still new leads they touch about one and a half times a
+        # day, fewer once qualified; lookie-loos drop by about once in ten days at any stage.
+        "rate_per_day": {"buyer": [1.5, 0.3, 0.25], "lookie_loo": [0.09, 0.10, 0.13]},
         "engagement_log_sigma": 0.6,
-        "demo_request_first_touch": {"buyer": 0.15, "lookie_loo": 0.03},
+        "demo_request_first_touch": {"buyer": 0.35, "lookie_loo": 0.02},
         "kind_probs": {
             "buyer": [
                 [0.30, 0.15, 0.12, 0.20, 0.08, 0.05, 0.06, 0.02, 0.02],
