@@ -1,0 +1,146 @@
+"""Calibration against ground truth: forecast quarters of simulated companies whose truth is known.
+
+A backtest on one company's past scores a handful of quarters; whether an 80% interval holds
+80% of the time needs many. Each independently seeded demo company is forecast for one
+quarter inside its data, as of the quarter's first day, by the model and by each baseline,
+and scored against the bookings it realised. :func:`truth_quantiles` compares the model's
+predictive quantiles with the simulator's own predictive distribution re-simulated from the
+same as-of state (what a model with the true parameters and the hidden state would say).
+``benchmarks/validate_forecast.py`` is the command line over these functions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from revlab.forecast import aggregates as agg
+from revlab.forecast import baselines, scoring
+from revlab.periods import Quarter
+
+#: Quarters inside the demo company's data that validation forecasts, one per company in turn,
+#: so every season is covered.
+QUARTERS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
+METHODS = ("funnel", "seasonal_naive", "stage_weighted")
+
+
+def forecast_company(
+    seed: int,
+    *,
+    quarter: str | None = None,
+    n_leads: int | None = None,
+    sampler_config: dict | None = None,
+    n_sims: int = 2000,
+) -> list[dict]:
+    """Simulate the demo company ``seed``, forecast one quarter with every method, score it.
+
+    Returns
+    -------
+    list of dict
+        One row per method: ``seed``, ``quarter``, ``method``, ``actual``, ``ok`` (sampler
+        diagnostics passed) and the columns of :func:`scoring.score`.
+    """
+    from revlab import demo
+    from revlab.forecast.api import forecast
+    from revlab.sources import connect
+
+    q = Quarter.parse(quarter or QUARTERS[seed % len(QUARTERS)])
+    company = demo.simulate(seed=seed, **({"n_leads": n_leads} if n_leads else {}))
+    src = connect(company.tables)
+    cut = src.at(q.start)
+    actual = company.truth.bookings(str(q))
+    rows = []
+    for method in METHODS:
+        row = {"seed": seed, "quarter": str(q), "method": method, "actual": actual, "ok": True}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if method == "funnel":
+                fc = forecast(cut, q, method="funnel", target=1.0, sampler_config=sampler_config,
+                              n_sims=n_sims, random_seed=seed)  # fmt: skip
+                row["ok"] = fc.trustworthy
+            else:
+                fc = getattr(baselines, method)(cut, q, n_sims=n_sims, random_seed=seed)
+        rows.append(row | scoring.score(fc.samples, actual))
+    return rows
+
+
+def run(
+    seeds: Iterable[int],
+    *,
+    jobs: int = 1,
+    n_leads: int | None = None,
+    sampler_config: dict | None = None,
+) -> pd.DataFrame:
+    """:func:`forecast_company` for each seed, ``jobs`` companies at a time (processes)."""
+    seeds = list(seeds)
+    kwargs = {"n_leads": n_leads, "sampler_config": sampler_config}
+    if jobs <= 1:
+        rows = [r for s in seeds for r in forecast_company(s, **kwargs)]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(forecast_company, s, **kwargs) for s in seeds]
+            rows = [r for f in futures for r in f.result()]
+    return pd.DataFrame(rows)
+
+
+def calibration(results: pd.DataFrame) -> pd.DataFrame:
+    """Per method: companies, interval coverage, mean CRPS and its ratio to the model's, APE.
+
+    Also ``pit_low``/``pit_high``: the share of quarters below the 10th and above the 90th
+    percentile, which say which side a miscalibrated interval misses on.
+    """
+    out = scoring.summarise(results)
+    below = (results["actual"] < results["q10"]).groupby(results["method"], sort=False).mean()
+    above = (results["actual"] > results["q90"]).groupby(results["method"], sort=False).mean()
+    out["below_p10"] = out["method"].map(below).to_numpy()
+    out["above_p90"] = out["method"].map(above).to_numpy()
+    ok = results.groupby("method", sort=False)["ok"].mean()
+    out["diagnostics_ok"] = out["method"].map(ok).to_numpy()
+    return out
+
+
+def truth_quantiles(
+    company,
+    as_of: str,
+    quarter: str,
+    *,
+    levels=(0.1, 0.5, 0.9),
+    sampler_config: dict | None = None,
+    n_sims: int = 4000,
+    random_seed: int = 0,
+) -> pd.DataFrame:
+    """The model's predictive quantiles beside the simulator's re-simulated true ones.
+
+    Returns
+    -------
+    DataFrame
+        ``as_of``, ``quarter``, ``level``, ``model``, ``truth``, ``ratio`` (model / truth),
+        and ``ok`` (the fit's diagnostics passed).
+    """
+    from revlab.forecast.api import forecast
+    from revlab.sources import connect
+
+    src = connect(company.tables).at(as_of)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fc = forecast(src, quarter, target=1.0, sampler_config=sampler_config,
+                      n_sims=n_sims, random_seed=random_seed)  # fmt: skip
+    truth = company.truth.resimulate_bookings(as_of, quarter, n_sims=n_sims, seed=random_seed)
+    model_q = np.quantile(fc.samples, levels)
+    truth_q = np.quantile(truth, levels)
+    return pd.DataFrame(
+        {
+            "as_of": pd.Timestamp(as_of),
+            "quarter": str(quarter),
+            "level": list(levels),
+            "model": model_q,
+            "truth": truth_q,
+            "ratio": model_q / truth_q,
+            "ok": fc.trustworthy,
+            "booked": agg.booked(src, Quarter.parse(quarter)),
+        }
+    )
