@@ -178,10 +178,14 @@ def print_table(spec: RealSeries, summary: pd.DataFrame) -> None:
             if method != "naive_point" else f"{'-':>6}" * 3
         )  # fmt: skip
         print(
-            f"{LABELS[method]:<23}{r['mean_crps']:>11.4g}{r['vs_prophet']:>9.2f}"
+            f"{LABELS[method]:<23}{r['mean_crps']:>11.4g}{_ratio(r['vs_prophet']):>9}"
             f"{r['vs_seasonal_naive']:>9.2f}{r['vs_naive_point']:>10.2f}"
             f"{r['median_ape']:>8.1%}{cover}{r['seconds'] / r['n']:>6.2f}"
         )
+
+
+def _ratio(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.2f}"
 
 
 def write_reference(scores: pd.DataFrame, sampler: dict, seed: int) -> None:
