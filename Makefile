@@ -11,7 +11,7 @@ QUARTER ?= latest
 SOURCE ?= $(DEMO)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data lab report test lint bench clean
+.PHONY: help setup blas data lab report test lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,7 +21,18 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,engines]"
+	@$(MAKE) --no-print-directory blas
 	@touch $(STAMP)
+
+# OpenBLAS for PyTensor (revlab links it when present; see revlab/_blas.py). Best effort: only
+# as root with apt; elsewhere the models run without it.
+blas:
+	@ldconfig -p 2>/dev/null | grep -q libopenblas || { [ "$$(id -u)" = 0 ] \
+	  && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq libopenblas-dev >/dev/null 2>&1 \
+	       || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libopenblas-dev >/dev/null 2>&1; }; } \
+	  && echo "installed libopenblas-dev (BLAS for PyTensor)"; } \
+	  || echo "note: no OpenBLAS; PyTensor runs without BLAS (apt install libopenblas-dev adds it)"
 
 setup: $(STAMP) ## create .venv with revlab and every dependency (pinned by constraints.txt)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from revlab._blas import configure as _configure_blas
+
 __version__ = "0.1.0"
+_configure_blas()  # before PyTensor loads: link the system OpenBLAS, or say there is none
 
 _LAZY = {
     "connect": ("revlab.sources", "connect"),
