@@ -148,7 +148,7 @@ class BayesianModel:
                         draws=cfg["draws"],
                         tune=cfg["tune"],
                         chains=cfg["chains"],
-                        cores=cfg["cores"],
+                        cores=min(cfg["cores"], os.cpu_count() or 1),
                         step=step,
                         initvals=starts,
                         random_seed=seeds[0],
