@@ -110,7 +110,7 @@ def truth_quantiles(
     *,
     levels=(0.1, 0.5, 0.9),
     sampler_config: dict | None = None,
-    n_sims: int = 4000,
+    n_sims: int = 2000,
     random_seed: int = 0,
 ) -> pd.DataFrame:
     """The model's predictive quantiles beside the simulator's re-simulated true ones.

@@ -1,0 +1,69 @@
+"""The funnel model judged against the demo company's ground truth, with the default sampler.
+
+- the default fit passes its sampler diagnostics (R-hat, bulk ESS, divergences);
+- every channel's true lead-to-won rate and every segment's true deal-size median lie inside
+  their 99% posterior intervals;
+- at three as-of dates, the 10/50/90% predictive quantiles are within 15% of the simulator's
+  re-simulated true predictive distribution from the same state.
+
+Interval coverage over many companies is the validation script's job
+(``benchmarks/validate_forecast.py``), not one seed's.
+"""
+
+import warnings
+
+import pytest
+
+from revlab import forecast
+from revlab.forecast import validate
+from tests.conftest import named_seed
+
+pytestmark = pytest.mark.slow
+
+AS_OF, QUARTER = "2026-07-01", "2026Q3"
+#: (as-of, quarter) pairs for the comparison with the true predictive distribution: a quarter's
+#: first day, another quarter's first day, and the middle of a quarter.
+TRUTH_DATES = (("2026-04-01", "2026Q2"), ("2026-07-01", "2026Q3"), ("2026-08-15", "2026Q3"))
+
+
+@pytest.fixture(scope="module")
+def default_fit(demo_source):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return forecast.forecast(
+            demo_source.at(AS_OF), QUARTER, random_seed=named_seed("forecast default fit")
+        )
+
+
+def test_default_fit_passes_the_sampler_diagnostics(default_fit):
+    d = default_fit.diagnostics
+    assert d.divergences == 0
+    assert d.worst_rhat <= 1.01, d.message()
+    assert d.min_ess_bulk >= 400, d.message()
+    assert default_fit.trustworthy
+
+
+def test_true_channel_conversion_inside_99pct_intervals(default_fit, demo_company):
+    fitted = default_fit.model.conversion_rates(level=0.99).set_index("channel")
+    truth = demo_company.truth.conversion_rate("channel").set_index("channel")["rate"]
+    fitted = fitted.join(truth.rename("truth"))
+    missed = fitted[(fitted["truth"] < fitted["lower"]) | (fitted["truth"] > fitted["upper"])]
+    assert missed.empty, f"truth outside the 99% interval:\n{missed}"
+
+
+def test_true_segment_deal_size_median_inside_99pct_intervals(default_fit, demo_company):
+    fitted = default_fit.model.deal_size_medians(level=0.99).set_index("segment")
+    truth = demo_company.truth.deal_size_median("segment").set_index("segment")["median"]
+    fitted = fitted.join(truth.rename("truth"))
+    missed = fitted[(fitted["truth"] < fitted["lower"]) | (fitted["truth"] > fitted["upper"])]
+    assert missed.empty, f"truth outside the 99% interval:\n{missed}"
+
+
+@pytest.mark.parametrize(("as_of", "quarter"), TRUTH_DATES)
+def test_predictive_quantiles_within_15pct_of_the_true_predictive(demo_company, as_of, quarter):
+    table = validate.truth_quantiles(
+        demo_company, as_of, quarter, random_seed=named_seed(f"truth quantiles {as_of}")
+    )
+    assert table["ok"].all(), "the fit failed its sampler diagnostics"
+    off = table[(table["ratio"] - 1).abs() > 0.15]
+    assert off.empty, f"quantiles more than 15% from the truth:\n{table}"
