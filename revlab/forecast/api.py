@@ -110,6 +110,7 @@ def forecast(
     else:
         fc, model = _timeseries(src, q, model_config, sampler_config, n_sims, fit_seed, sim_seed)
     fc.target = value
+    fc.sim_seed = sim_seed
     fc.diagnostics = model.diagnostics_
     fc.model = model
     if np.isnan(value):
@@ -176,6 +177,8 @@ def scenarios(
 ) -> pd.DataFrame:
     """The forecast under each what-if, beside the base case (same random numbers).
 
+    ``random_seed`` defaults to the forecast's own, so the base case reproduces it exactly.
+
     Returns
     -------
     DataFrame
@@ -190,6 +193,7 @@ def scenarios(
             f"used {fc.method}."
         )
     what_ifs = default_scenarios(fc) if what_ifs is None else what_ifs
+    random_seed = fc.sim_seed if random_seed is None else random_seed
     n = fc.samples.size
     rows = []
     for sc in [Scenario("base"), *what_ifs]:

@@ -47,6 +47,8 @@ class QuarterForecast:
     diagnostics: Diagnostics | None = None
     notes: list[str] = field(default_factory=list)
     model: Any = field(default=None, repr=False, compare=False)
+    #: Seed of the predictive simulation, so what-ifs replay the same random numbers.
+    sim_seed: int | None = None
 
     @property
     def trustworthy(self) -> bool:

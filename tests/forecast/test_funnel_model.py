@@ -95,3 +95,10 @@ def test_unknown_config_keys_are_refused(small_source):
         forecast.FunnelModel(sampler_config={"draw": 1}).fit(
             small_source.at("2026-07-01"), quarter="2026Q3"
         )
+
+
+def test_the_base_scenario_reproduces_the_forecast_itself(quick_forecast):
+    """What-ifs replay the forecast's own random numbers, so the base row is the headline."""
+    table = forecast.scenarios(quick_forecast, []).set_index("scenario")
+    assert table.loc["base", "median"] == pytest.approx(quick_forecast.quantile(0.5))
+    assert table.loc["base", "mean"] == pytest.approx(quick_forecast.samples.mean())
