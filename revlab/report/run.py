@@ -111,7 +111,7 @@ def build(
     source_text, q, label = prepare(
         source=source, quarter=quarter, as_of=as_of, notebooks=notebooks
     )
-    out = Path(out)
+    out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)
     final, work = out / str(q), out / f".{q}.partial"
     shutil.rmtree(work, ignore_errors=True)

@@ -21,6 +21,7 @@ BODY = [
     "present.record('pipeline', opps['amount'].sum(), label='Pipeline', unit='money')",
     "present.say(f\"Channels seen: {', '.join(sorted(leads['channel']))}.\")",
     "present.table(leads[['lead_id', 'channel']])",
+    "if output_dir:\n    open(f'{output_dir}/for_sales.csv', 'w').write('id')",
     "assert not fail, 'failing on purpose'",
 ]
 

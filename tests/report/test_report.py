@@ -188,3 +188,18 @@ def test_scorecard_change_cells():
     assert _change_cell(cost) == '<span class="bad">+20.0%</span>'
     neutral = {"value": 3.0, "previous": 2.0, "unit": "count", "better": None}
     assert _change_cell(neutral) == "+50.0%"
+
+
+def test_files_for_sales_land_in_the_report_folder_when_out_is_relative(report_env, monkeypatch):
+    """Notebooks run in their own folder, so the report must hand them an absolute path."""
+    monkeypatch.chdir(report_env["tmp"])
+    build(
+        quarter="2024Q1",
+        source=report_env["source"],
+        out="relative_reports",
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=lambda _: None,
+    )
+    assert (report_env["tmp"] / "relative_reports" / "2024Q1" / "for_sales.csv").is_file()
+    assert not (report_env["notebooks"] / "relative_reports").exists()
