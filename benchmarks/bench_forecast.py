@@ -19,11 +19,12 @@ it).
 
 Usage: ``python benchmarks/bench_forecast.py [--seed 2026]``
 
-Measured on 2026-11-24 on the shared 2-core project machine, load average 2.5-3.5 (other
-sessions sampling at the same time): the demo forecast 132 s and 170 s cold, 53 s and 69 s
-warm, peak 1.36 GB; both budgets missed by the funnel model, whose speed-up is separate work.
-The time-series model compiles in 16-20 s once, then fits and predicts in 3-6 s; Prophet fits
-in 0.1-0.3 s and draws its 500 samples in 0.03 s.
+Measured on 2026-11-24 on the 2-core project machine, quiet (load 0.1 before), with the
+default sampler of 2 chains x 1000 draws run side by side: the demo forecast 137 s cold (about
+100 s of it compiling C) and 34 s warm, peak 1.36 GB; both budgets missed. Under load 2.5-3.5
+(with 500 draws a chain, run one after the other) it took 132-170 s cold and 53-69 s warm.
+The time-series model compiles in 17 s once, then fits and predicts in 3-4 s; Prophet fits in
+0.1-0.3 s and draws its 500 samples in 0.01 s.
 """
 
 from __future__ import annotations
