@@ -45,6 +45,11 @@ def problems(path: Path) -> list[str]:
             found.append(f"{where}: stores outputs; clear them (only {CHECK_MARK} cells keep any)")
         if is_check_cell(cell) and any("image/png" in o.get("data", {}) for o in cell.outputs):
             found.append(f"{where}: a check cell stores an image; print text only")
+        if is_check_cell(cell) and cell.get("outputs") and cell.get("execution_count") is None:
+            found.append(
+                f"{where}: a check cell has outputs but no execution count, which nbval refuses "
+                "as 'unrun'; store them with --store-checks"
+            )
     return found
 
 

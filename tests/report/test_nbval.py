@@ -74,6 +74,10 @@ def test_thin_notebook_rules(checked_notebook, tmp_path, capsys):
     shown = nbformat.v4.new_code_cell("1 + 1")
     shown.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
     nb.cells.append(shown)
+    unrun = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2)")
+    unrun.outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
+    nb.cells.append(unrun)  # outputs pasted in without a run: nbval calls it 'unrun'
+
     bad = tmp_path / "bad.ipynb"
     nbformat.write(nb, bad)
     found = "\n".join(problems(bad))
@@ -81,4 +85,5 @@ def test_thin_notebook_rules(checked_notebook, tmp_path, capsys):
     assert "imports requests" in found
     assert "more than one '='" in found
     assert "stores outputs" in found
+    assert "no execution count" in found
     assert check_main([str(bad)]) == 1
