@@ -63,8 +63,6 @@ def backtest(
         of :func:`scoring.score`, plus ``ok`` (sampler diagnostics passed; True for
         baselines) and ``note`` (why a method could not forecast, when it could not).
     """
-    from revlab.forecast.api import forecast
-
     methods = list(methods)
     unknown = set(methods) - set(BACKTEST_METHODS)
     if unknown:
@@ -79,21 +77,41 @@ def backtest(
             row = {"quarter": str(q), "method": method, "actual": actual, "ok": True, "note": ""}
             row |= dict.fromkeys(scoring.score(np.ones(2), 1.0), np.nan)
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    if method in ("funnel", "timeseries"):
-                        fc = forecast(
-                            cut, q, method=method, target=1.0, model_config=model_config,
-                            sampler_config=sampler_config, n_sims=n_sims, random_seed=seed,
-                        )  # fmt: skip
-                        row["ok"] = fc.trustworthy
-                    else:
-                        fc = getattr(baselines, method)(cut, q, n_sims=n_sims, random_seed=seed)
+                fc = forecast_with(
+                    method, cut, q, model_config=model_config, sampler_config=sampler_config,
+                    n_sims=n_sims, random_seed=seed,
+                )  # fmt: skip
+                row["ok"] = fc.trustworthy
                 row |= scoring.score(fc.samples, actual)
             except ForecastError as exc:
                 row["note"] = str(exc)
             rows.append(row)
     return _order(pd.DataFrame(rows))
+
+
+def forecast_with(
+    method: str,
+    cut,
+    quarter: Quarter,
+    *,
+    model_config: dict | None = None,
+    sampler_config: dict | None = None,
+    n_sims: int = 2000,
+    random_seed: int | None = None,
+):
+    """One method's forecast of ``quarter`` from a source cut, warnings silenced (for scoring).
+
+    The models get a dummy target (a score needs none); baselines take no configs.
+    """
+    from revlab.forecast.api import forecast
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method in ("funnel", "timeseries"):
+            return forecast(cut, quarter, method=method, target=1.0, model_config=model_config,
+                            sampler_config=sampler_config, n_sims=n_sims,
+                            random_seed=random_seed)  # fmt: skip
+        return getattr(baselines, method)(cut, quarter, n_sims=n_sims, random_seed=random_seed)
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:

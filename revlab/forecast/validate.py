@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from revlab.forecast import aggregates as agg
-from revlab.forecast import baselines, scoring
+from revlab.forecast import scoring
+from revlab.forecast.backtest import forecast_with
 from revlab.periods import Quarter
 
 #: Quarters inside the demo company's data that validation forecasts, one per company in turn,
@@ -45,7 +46,6 @@ def forecast_company(
         diagnostics passed) and the columns of :func:`scoring.score`.
     """
     from revlab import demo
-    from revlab.forecast.api import forecast
     from revlab.sources import connect
 
     q = Quarter.parse(quarter or QUARTERS[seed % len(QUARTERS)])
@@ -55,15 +55,10 @@ def forecast_company(
     actual = company.truth.bookings(str(q))
     rows = []
     for method in METHODS:
-        row = {"seed": seed, "quarter": str(q), "method": method, "actual": actual, "ok": True}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if method == "funnel":
-                fc = forecast(cut, q, method="funnel", target=1.0, sampler_config=sampler_config,
-                              n_sims=n_sims, random_seed=seed)  # fmt: skip
-                row["ok"] = fc.trustworthy
-            else:
-                fc = getattr(baselines, method)(cut, q, n_sims=n_sims, random_seed=seed)
+        fc = forecast_with(method, cut, q, sampler_config=sampler_config, n_sims=n_sims,
+                           random_seed=seed)  # fmt: skip
+        row = {"seed": seed, "quarter": str(q), "method": method, "actual": actual,
+               "ok": fc.trustworthy}  # fmt: skip
         rows.append(row | scoring.score(fc.samples, actual))
     return rows
 
