@@ -54,17 +54,21 @@ def test_default_fit_passes_the_sampler_diagnostics(default_fit):
 def test_true_channel_conversion_inside_99pct_intervals(default_fit, demo_company):
     fitted = default_fit.model.conversion_rates(level=0.99).set_index("channel")
     truth = demo_company.truth.conversion_rate("channel").set_index("channel")["rate"]
-    fitted = fitted.join(truth.rename("truth"))
-    missed = fitted[(fitted["truth"] < fitted["lower"]) | (fitted["truth"] > fitted["upper"])]
+    missed = _truth_outside(fitted, truth)
     assert missed.empty, f"truth outside the 99% interval:\n{missed}"
 
 
 def test_true_segment_deal_size_median_inside_99pct_intervals(default_fit, demo_company):
     fitted = default_fit.model.deal_size_medians(level=0.99).set_index("segment")
     truth = demo_company.truth.deal_size_median("segment").set_index("segment")["median"]
-    fitted = fitted.join(truth.rename("truth"))
-    missed = fitted[(fitted["truth"] < fitted["lower"]) | (fitted["truth"] > fitted["upper"])]
+    missed = _truth_outside(fitted, truth)
     assert missed.empty, f"truth outside the 99% interval:\n{missed}"
+
+
+def _truth_outside(fitted, truth):
+    """Rows of an interval frame (``lower``, ``upper``) whose true value lies outside."""
+    both = fitted.join(truth.rename("truth"))
+    return both[(both["truth"] < both["lower"]) | (both["truth"] > both["upper"])]
 
 
 @pytest.mark.parametrize(("as_of", "quarter"), TRUTH_DATES)
