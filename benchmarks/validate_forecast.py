@@ -9,6 +9,10 @@ model's, and the mean error of the median. Then, on the default company at three
 dates, the model's 10/50/90% predictive quantiles beside the simulator's re-simulated true
 predictive distribution.
 
+Also counted: how often each company's true channel lead-to-won rates and segment deal-size
+medians fall inside the model's 50/90/99% posterior intervals (parameter recovery judged over
+many companies, not one seed).
+
 Bars (issue 8): the model's 80% interval covers 70-90% of at least 40 quarters, its mean CRPS
 beats both baselines, and its quantiles are within 15% of the true ones.
 Usage: python benchmarks/validate_forecast.py [--companies 40] [--jobs 2] [--quick] [--out F]
@@ -57,9 +61,16 @@ def main(argv: list[str] | None = None) -> int:
                 "above_p90", "mean_crps", "crps_ratio", "mean_ape", "diagnostics_ok"]  # fmt: skip
         print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     model = table.set_index("method").loc["funnel"]
+    recovery = validate.recovery_coverage(results)
+    print(
+        f"\nParameter recovery ({recovery['values']:.0f} true values: each company's channel "
+        "lead-to-won rates and segment deal-size medians) inside the model's intervals: "
+        + ", ".join(f"{k} interval {v:.1%}" for k, v in recovery.drop("values").items())
+    )
     verdicts = [
         ("80% interval covers 70-90%", 0.70 <= model["coverage_80"] <= 0.90),
         ("mean CRPS beats both baselines", bool((table["crps_ratio"].iloc[1:] > 1).all())),
+        ("99% parameter intervals hold at least 95% of the true values", recovery["99%"] >= 0.95),
     ]
     if not args.no_truth:
         verdicts.append(("quantiles within 15% of the truth", _truth(sampler)))

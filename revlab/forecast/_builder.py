@@ -30,7 +30,7 @@ import pandas as pd
 from revlab.forecast import diagnostics as _diag
 from revlab.forecast._errors import ForecastError
 
-#: Compiled (model, NUTS step) pairs kept for reuse, most recent last.
+#: Compiled (model, NUTS step, start-point function, empty trace) kept for reuse, newest last.
 _CACHE: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
 _CACHE_SIZE = 12
 #: Prefix of the prediction state stored in ``constant_data`` by :meth:`BayesianModel.save`.
@@ -132,7 +132,7 @@ class BayesianModel:
         import pymc as pm
 
         cfg = self.sampler_config_
-        model, step = self._compiled(inputs, block)
+        model, step, start_fn, trace = self._compiled(inputs, block)
         _fresh(step)
         seeds = [int(c.generate_state(1)[0]) for c in seq.spawn(cfg["chains"])]
         quiet = logging.getLogger("pymc")
@@ -141,7 +141,7 @@ class BayesianModel:
         try:
             with model:
                 pm.set_data(self._data(inputs, block))
-                starts = [_jittered_start(model, s) for s in seeds]
+                starts = [start_fn(s) for s in seeds]
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", ".*BLAS.*")
                     return pm.sample(
@@ -151,6 +151,7 @@ class BayesianModel:
                         cores=min(cfg["cores"], os.cpu_count() or 1),
                         step=step,
                         initvals=starts,
+                        trace=trace,
                         random_seed=seeds[0],
                         progressbar=cfg["progressbar"],
                         compute_convergence_checks=False,
@@ -159,8 +160,11 @@ class BayesianModel:
         finally:
             quiet.setLevel(level)
 
-    def _compiled(self, inputs: Any, block: str) -> tuple[Any, Any]:
-        """The compiled model and NUTS step for this structure, built once and reused.
+    def _compiled(self, inputs: Any, block: str) -> tuple[Any, Any, Any, Any]:
+        """The compiled model, NUTS step, start-point function and trace, built once and reused.
+
+        The empty trace carries the compiled function that records each draw; ``pm.sample``
+        copies it per chain instead of compiling its own (about 0.7 s a block).
 
         Kept in memory for the process, and on disk (see :func:`compiled_cache_dir`) for the
         next one: loading a compiled model takes a fraction of rewriting and compiling it.
@@ -176,15 +180,15 @@ class BayesianModel:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-        pair = _disk_load(self, key)
-        if pair is None:
+        compiled = _disk_load(self, key)
+        if compiled is None:
             model = self._build(inputs, block)
-            pair = (model, _nuts(model, self.sampler_config_))
-            _disk_save(self, key, pair)
-        _CACHE[key] = pair
+            compiled = (model, _nuts(model, self.sampler_config_), _start_fn(model), _trace(model))
+            _disk_save(self, key, compiled)
+        _CACHE[key] = compiled
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-        return pair
+        return compiled
 
     def diagnostics(self, *, warn: bool = True) -> _diag.Diagnostics:
         """R-hat, bulk/tail ESS and divergences of the fit, with a verdict (see diagnostics)."""
@@ -266,6 +270,11 @@ def _nuts(model, cfg: dict):
     good step size in fewer tuning iterations than the default, cutting sampling time by a
     third at the same diagnostics. Below 300 tuning steps it adapts worse than PyMC's windowed
     default, which short test runs then use.
+
+    Trees in the first 200 tuning iterations stop at depth 5 (PyMC's default is 8): while
+    the mass matrix is still far off they would otherwise run to hundreds of steps, half of
+    all gradient evaluations on the funnel model, for no better adaptation (same R-hat and
+    ESS, measured in ``benchmarks/bench_forecast.py``).
     """
     import pymc as pm
     from pymc.blocking import DictToArrayBijection
@@ -283,7 +292,9 @@ def _nuts(model, cfg: dict):
             use_grads=True,
             stop_adaptation=tune - 50,
         )
-        return pm.NUTS(potential=potential, target_accept=cfg["target_accept"])
+        return pm.NUTS(
+            potential=potential, target_accept=cfg["target_accept"], early_max_treedepth=5
+        )
 
 
 def _fresh(step) -> None:
@@ -378,14 +389,23 @@ def _join(blocks: tuple[str, ...], parts: list) -> Any:
     return az.InferenceData(posterior=posterior, sample_stats=xr.Dataset(stats))
 
 
-def _jittered_start(model, seed: int) -> dict[str, np.ndarray]:
-    """A start near the model's default initial point, jittered as ``pm.sample`` does."""
+def _trace(model):
+    """An empty in-memory trace of the model's variables, its recording function compiled."""
+    from pymc.backends.ndarray import NDArray
+
+    return NDArray(model=model)
+
+
+def _start_fn(model):
+    """``seed -> start``: a start near the model's initial point, jittered as ``pm.sample`` does.
+
+    Compiled once with the model (compiling it per fit cost about a second a block).
+    """
     from pymc.initial_point import make_initial_point_fn
 
-    fn = make_initial_point_fn(
+    return make_initial_point_fn(
         model=model, jitter_rvs=set(model.free_RVs), return_transformed=False
     )
-    return fn(seed)
 
 
 def _frames_to_dataset(frames: dict[str, pd.DataFrame]):

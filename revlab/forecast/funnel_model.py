@@ -261,7 +261,7 @@ class FunnelModel(BayesianModel):
         n_sg = _n("segment")
         stage = pm.Normal("adv_stage", 1.0, 1.5, dims="stage")
         seg = self._effect("adv_segment", cfg["pool_sigma"], "segment")
-        ch = self._effect("adv_channel", cfg["pool_sigma"], "channel")
+        ch = self._effect("adv_channel", cfg["pool_sigma"], "channel", learn=False)
         inter = self._effect(
             "adv_inter", cfg["interaction_sigma"], ("stage", "segment"), learn=False
         )

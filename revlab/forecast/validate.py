@@ -27,6 +27,8 @@ from revlab.periods import Quarter
 #: so every season is covered.
 QUARTERS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
 METHODS = ("funnel", "seasonal_naive", "stage_weighted")
+#: Posterior interval levels at which parameter recovery is counted.
+RECOVERY_LEVELS = (0.5, 0.9, 0.99)
 
 
 def forecast_company(
@@ -43,7 +45,9 @@ def forecast_company(
     -------
     list of dict
         One row per method: ``seed``, ``quarter``, ``method``, ``actual``, ``ok`` (sampler
-        diagnostics passed) and the columns of :func:`scoring.score`.
+        diagnostics passed) and the columns of :func:`scoring.score`. The model's row also
+        counts its true parameters inside their posterior intervals (see
+        :func:`parameter_recovery`): ``recovery_n`` and ``recovered_<level>``.
     """
     from revlab import demo
     from revlab.sources import connect
@@ -59,8 +63,58 @@ def forecast_company(
                            random_seed=seed)  # fmt: skip
         row = {"seed": seed, "quarter": str(q), "method": method, "actual": actual,
                "ok": fc.trustworthy}  # fmt: skip
+        if method == "funnel":
+            inside = parameter_recovery(fc.model, company.truth).filter(like="inside_")
+            row |= {"recovery_n": len(inside)}
+            row |= {c.replace("inside", "recovered"): int(inside[c].sum()) for c in inside}
         rows.append(row | scoring.score(fc.samples, actual))
     return rows
+
+
+def parameter_recovery(model, truth) -> pd.DataFrame:
+    """True channel lead-to-won rates and segment deal-size medians against the posterior.
+
+    Each true value sits beside the model's posterior mean, with whether its 50/90/99%
+    intervals hold it.
+
+    Returns
+    -------
+    DataFrame
+        ``parameter`` (``conversion`` or ``deal_size_median``), ``group``, ``truth``, ``mean``
+        and ``inside_<level>`` (bool) per level of :data:`RECOVERY_LEVELS`.
+    """
+    frames = []
+    for name, by, fitted, true in (
+        ("conversion", "channel", model.conversion_rates, truth.conversion_rate("channel")),
+        ("deal_size_median", "segment", model.deal_size_medians, truth.deal_size_median()),
+    ):
+        value = true.set_index(by).iloc[:, 0]
+        out = None
+        for level in RECOVERY_LEVELS:
+            f = fitted(level=level).set_index(by)
+            if out is None:
+                out = pd.DataFrame({"parameter": name, "group": f.index,
+                                    "truth": value.reindex(f.index).to_numpy(),
+                                    "mean": f["mean"].to_numpy()})  # fmt: skip
+            inside = (f["lower"] <= out["truth"].to_numpy()) & (
+                out["truth"].to_numpy() <= f["upper"]
+            )
+            out[f"inside_{round(level * 100)}"] = inside.to_numpy()
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)
+
+
+def recovery_coverage(results: pd.DataFrame) -> pd.Series:
+    """Share of true parameters inside the model's 50/90/99% intervals, over all companies."""
+    rows = results[results["method"] == "funnel"]
+    n = rows["recovery_n"].sum()
+    return pd.Series(
+        {
+            f"{round(lv * 100)}%": rows[f"recovered_{round(lv * 100)}"].sum() / n
+            for lv in RECOVERY_LEVELS
+        }
+        | {"values": int(n)}  # fmt: skip
+    )
 
 
 def run(
