@@ -298,17 +298,21 @@ def _nuts(model, cfg: dict):
 
 
 def _fresh(step) -> None:
-    """Forget a reused step's last mass-matrix estimators.
+    """Return a reused step to the state it was built in, before every ``pm.sample``.
 
-    PyMC 5.28 cannot read the sampling state of a ``QuadPotentialDiagAdaptExp`` once its
-    estimators exist (``ExpWeightedVarianceState`` names ``_var`` what the estimator calls
-    ``_variance``), so a second ``pm.sample`` with the same step fails; the estimators are
-    rebuilt during tuning anyway.
+    Parallel chains start from the step as the parent process holds it, and ``pm.sample``
+    leaves the last fit's tuned step size and mass matrix there: without a reset, a second fit
+    in the same process starts tuned and gives other numbers for the same seed. The
+    mass-matrix estimators are dropped too: PyMC 5.28 cannot read the sampling state of a
+    ``QuadPotentialDiagAdaptExp`` once they exist (``ExpWeightedVarianceState`` names ``_var``
+    what the estimator calls ``_variance``), and they are rebuilt during tuning anyway.
     """
     potential = getattr(step, "potential", None)
     if hasattr(potential, "_variance_estimator"):
         potential._variance_estimator = None
         potential._variance_estimator_grad = None
+    if hasattr(step, "reset_tuning"):
+        step.reset_tuning()
 
 
 def compiled_cache_dir() -> Path | None:
@@ -393,7 +397,23 @@ def _trace(model):
     """An empty in-memory trace of the model's variables, its recording function compiled."""
     from pymc.backends.ndarray import NDArray
 
-    return NDArray(model=model)
+    class _ReusableTrace(NDArray):
+        """A trace whose copies are new empty traces sharing only the recording function.
+
+        ``pm.sample`` copies the trace it is given once per chain; a shallow copy would share
+        one dict of draws between the chains and every later fit.
+        """
+
+        def __copy__(self):
+            return _ReusableTrace(
+                model=self.model,
+                vars=self.vars,
+                fn=self.fn,
+                var_shapes=self.var_shapes,
+                var_dtypes=self.var_dtypes,
+            )
+
+    return _ReusableTrace(model=model)
 
 
 def _start_fn(model):

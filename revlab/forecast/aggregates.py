@@ -5,10 +5,15 @@ and returns a small pandas frame whose size is bounded by the number of channels
 stages and days of history, not by the number of leads or deals: the model's cost does not grow
 with the data. Times are in days (a deal's age, a lead's time to convert); a lead or deal
 still open at the as-of date is *censored* at its age, never counted as lost.
+
+Sums of amounts (won deals' log amounts, their drift, bookings) are the exception: won deals'
+amounts are fetched and summed exactly with ``math.fsum``. An engine's parallel sum adds in a
+varying order, and its last-digit differences sent a seeded forecast down another path.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -332,11 +337,13 @@ def won_amounts(src: Source) -> pd.DataFrame:
     """
     d = _deals(src)
     won = d.filter(d.is_won & (d.amount > 0))
-    logs = won.mutate(la=won.amount.ln())
-    out = logs.group_by("segment").agg(
-        n=lambda x: x.count(), sum_log=lambda x: x.la.sum(), sum_log2=lambda x: (x.la**2).sum()
-    )
-    return out.to_pandas().sort_values("segment", ignore_index=True)
+    logs = won.select("segment", la=won.amount.ln()).to_pandas()
+    rows = [
+        {"segment": seg, "n": len(la), "sum_log": math.fsum(la), "sum_log2": math.fsum(la**2)}
+        for seg, la in logs.groupby("segment")["la"]
+    ]
+    out = pd.DataFrame(rows, columns=["segment", "n", "sum_log", "sum_log2"])
+    return out.sort_values("segment", ignore_index=True)
 
 
 def amount_drift(src: Source) -> pd.DataFrame:
@@ -349,12 +356,13 @@ def amount_drift(src: Source) -> pd.DataFrame:
     e = _entries(src)
     e = e.filter(e.entry_amount.notnull() & (e.entry_amount > 0))
     j = e.join(won, e.opportunity_id == won._oid)
-    j = j.mutate(r=(j.final / j.entry_amount).ln())
-    out = j.group_by("stage").agg(
-        n=lambda x: x.count(), mean=lambda x: x.r.mean(), sd=lambda x: x.r.std()
-    )
-    out = out.to_pandas()
-    out["sd"] = out["sd"].fillna(0.0)
+    logs = j.select("stage", r=(j.final / j.entry_amount).ln()).to_pandas()
+    rows = []
+    for stage, r in logs.groupby("stage")["r"]:
+        mean = math.fsum(r) / len(r)
+        sd = math.sqrt(math.fsum((r - mean) ** 2) / (len(r) - 1)) if len(r) > 1 else 0.0
+        rows.append({"stage": stage, "n": len(r), "mean": mean, "sd": sd})
+    out = pd.DataFrame(rows, columns=["stage", "n", "mean", "sd"])
     return out.sort_values("stage", ignore_index=True)
 
 
@@ -378,7 +386,7 @@ def bookings(src: Source, *, freq: str = "month") -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"period": pd.DatetimeIndex([]), "bookings": [], "deals": []})
     period = frame["closed"].dt.to_period("M" if freq == "month" else "Q").dt.start_time
-    out = frame.groupby(period).agg(bookings=("amount", "sum"), deals=("amount", "size"))
+    out = frame.groupby(period).agg(bookings=("amount", math.fsum), deals=("amount", "size"))
     first = src.table("opportunities").created_at.min().execute()
     start = pd.Timestamp(first).to_period("M" if freq == "month" else "Q").start_time
     full = pd.date_range(start, _at(src), freq=code)
@@ -392,8 +400,7 @@ def booked(src: Source, quarter: Quarter | str) -> float:
     q = Quarter.parse(quarter)
     d = _deals(src)
     won = d.filter(d.is_won & (d.closed >= _lit(q.start)) & (d.closed < _lit(q.end)))
-    value = won.amount.sum().execute()
-    return 0.0 if value is None or pd.isna(value) else float(value)
+    return math.fsum(won.select("amount").to_pandas()["amount"].dropna())
 
 
 def history_span(src: Source) -> tuple[pd.Timestamp | None, pd.Timestamp]:

@@ -99,3 +99,17 @@ def test_early_tuning_trees_are_kept_shallow(fresh_cache):
     _, step, _, _ = _builder._CACHE[next(iter(_builder._CACHE))]
     assert step.early_max_treedepth == 5
     assert model.diagnostics_.divergences == 0
+
+
+def test_draws_are_those_of_pymcs_own_trace_in_parallel_and_again(fresh_cache, monkeypatch):
+    y = np.random.default_rng(named_seed("builder trace")).normal(2.0, 1.0, 30)
+    parallel = {**SAMPLER, "cores": 2}
+    ours = [NormalModel(sampler_config=parallel).fit(y, random_seed=5) for _ in range(2)]
+    monkeypatch.setattr(_builder, "_trace", lambda model: None)  # pm.sample's default trace
+    monkeypatch.setattr(_builder, "_CACHE", type(_builder._CACHE)())
+    monkeypatch.setenv("REVLAB_CACHE_DIR", "off")
+    pymcs = NormalModel(sampler_config=parallel).fit(y, random_seed=5)
+    for fit in ours:
+        np.testing.assert_array_equal(_draws(fit), _draws(pymcs))
+    chains = _draws(pymcs)
+    assert chains.shape == (2, 100) and not np.array_equal(chains[0], chains[1])
