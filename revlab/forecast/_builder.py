@@ -300,12 +300,13 @@ def _nuts(model, cfg: dict):
 def _fresh(step) -> None:
     """Return a reused step to the state it was built in, before every ``pm.sample``.
 
-    Parallel chains start from the step as the parent process holds it, and ``pm.sample``
-    leaves the last fit's tuned step size and mass matrix there: without a reset, a second fit
-    in the same process starts tuned and gives other numbers for the same seed. The
-    mass-matrix estimators are dropped too: PyMC 5.28 cannot read the sampling state of a
-    ``QuadPotentialDiagAdaptExp`` once they exist (``ExpWeightedVarianceState`` names ``_var``
-    what the estimator calls ``_variance``), and they are rebuilt during tuning anyway.
+    Parallel chains start from the step as the parent process holds it, without the reset
+    that sequential chains get; after a sequential fit (``cores=1``) the parent's step holds
+    that fit's tuned step size and mass matrix, and a parallel fit would start from them and
+    give other numbers for the same seed. The mass-matrix estimators are dropped too: PyMC
+    5.28 cannot read the sampling state of a ``QuadPotentialDiagAdaptExp`` once they exist
+    (``ExpWeightedVarianceState`` names ``_var`` what the estimator calls ``_variance``), and
+    they are rebuilt during tuning anyway.
     """
     potential = getattr(step, "potential", None)
     if hasattr(potential, "_variance_estimator"):
