@@ -44,11 +44,12 @@ def test_default_fit_passes_the_sampler_diagnostics(default_fit):
 
 
 @pytest.mark.xfail(
-    reason="open (issue 8): on the default company outbound's true lead-to-won rate 0.0084 lies "
-    "below the model's 99% interval [0.0093, 0.0149] and referral's 0.0409 above "
-    "[0.0248, 0.0376]. Outbound's realised rate is itself high (0.011 on mature cohorts, z = 1.9 "
-    "against the truth), but referral's model rate sits below its realised 0.034-0.038: the "
-    "channel effects look over-pooled, or the stage-constant channel effect on winning misfits.",
+    reason="open (issue 8): on the default company referral's true lead-to-won rate 0.0409 lies "
+    "above the model's 99% interval (upper 0.0398, z = 2.9); the other five channels are inside. "
+    "The data themselves sit far from it: referral's realised rate on mature cohorts is "
+    "0.032 +- 0.004 (z = -2.4 against the truth; its 2026 cohorts convert at 0.06 against a true "
+    "0.11). Over 40 seeded companies the 99% intervals hold 99.2% of 360 true values "
+    "(benchmarks/validate_forecast.py), so the model is calibrated and this seed is unlucky.",
     strict=False,
 )
 def test_true_channel_conversion_inside_99pct_intervals(default_fit, demo_company):
