@@ -19,10 +19,10 @@ it).
 
 Usage: ``python benchmarks/bench_forecast.py [--seed 2026]``
 
-Measured on 2026-11-24 on the 2-core project machine, quiet (load 0.1 before), with the
-default sampler of 2 chains x 1000 draws run side by side: the demo forecast 137 s cold (about
-100 s of it compiling C) and 34 s warm, peak 1.36 GB; both budgets missed. Under load 2.5-3.5
-(with 500 draws a chain, run one after the other) it took 132-170 s cold and 53-69 s warm.
+Measured on 2026-11-24 on the 2-core project machine (load 1-2), with the default sampler of
+2 chains x 1500 draws run side by side: the demo forecast 122 s cold (about 95 s of it compiling
+C) and 28 s warm, peak 1.36 GB; both budgets missed. Earlier the same day, with 2 x 1000 draws
+and before shallow early trees and cached start/trace functions: 137 s cold and 34 s warm.
 The time-series model compiles in 17 s once, then fits and predicts in 3-4 s; Prophet fits in
 0.1-0.3 s and draws its 500 samples in 0.01 s.
 """
