@@ -88,17 +88,13 @@ def parameter_recovery(model, truth) -> pd.DataFrame:
         ("conversion", "channel", model.conversion_rates, truth.conversion_rate("channel")),
         ("deal_size_median", "segment", model.deal_size_medians, truth.deal_size_median()),
     ):
-        value = true.set_index(by).iloc[:, 0]
-        out = None
-        for level in RECOVERY_LEVELS:
-            f = fitted(level=level).set_index(by)
-            if out is None:
-                out = pd.DataFrame({"parameter": name, "group": f.index,
-                                    "truth": value.reindex(f.index).to_numpy(),
-                                    "mean": f["mean"].to_numpy()})  # fmt: skip
-            inside = (f["lower"] <= out["truth"].to_numpy()) & (
-                out["truth"].to_numpy() <= f["upper"]
-            )
+        intervals = {level: fitted(level=level).set_index(by) for level in RECOVERY_LEVELS}
+        groups = intervals[RECOVERY_LEVELS[0]].index
+        value = true.set_index(by).iloc[:, 0].reindex(groups)
+        out = pd.DataFrame({"parameter": name, "group": groups, "truth": value.to_numpy(),
+                            "mean": intervals[RECOVERY_LEVELS[0]]["mean"].to_numpy()})  # fmt: skip
+        for level, f in intervals.items():
+            inside = f["lower"].le(value) & f["upper"].ge(value)
             out[f"inside_{round(level * 100)}"] = inside.to_numpy()
         frames.append(out)
     return pd.concat(frames, ignore_index=True)

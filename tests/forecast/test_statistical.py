@@ -53,23 +53,19 @@ def test_default_fit_passes_the_sampler_diagnostics(default_fit):
     strict=False,
 )
 def test_true_channel_conversion_inside_99pct_intervals(default_fit, demo_company):
-    fitted = default_fit.model.conversion_rates(level=0.99).set_index("channel")
-    truth = demo_company.truth.conversion_rate("channel").set_index("channel")["rate"]
-    missed = _truth_outside(fitted, truth)
+    missed = _truth_outside_99(default_fit, demo_company, "conversion")
     assert missed.empty, f"truth outside the 99% interval:\n{missed}"
 
 
 def test_true_segment_deal_size_median_inside_99pct_intervals(default_fit, demo_company):
-    fitted = default_fit.model.deal_size_medians(level=0.99).set_index("segment")
-    truth = demo_company.truth.deal_size_median("segment").set_index("segment")["median"]
-    missed = _truth_outside(fitted, truth)
+    missed = _truth_outside_99(default_fit, demo_company, "deal_size_median")
     assert missed.empty, f"truth outside the 99% interval:\n{missed}"
 
 
-def _truth_outside(fitted, truth):
-    """Rows of an interval frame (``lower``, ``upper``) whose true value lies outside."""
-    both = fitted.join(truth.rename("truth"))
-    return both[(both["truth"] < both["lower"]) | (both["truth"] > both["upper"])]
+def _truth_outside_99(fit, company, parameter):
+    """Groups whose true ``parameter`` lies outside the fit's 99% interval."""
+    table = validate.parameter_recovery(fit.model, company.truth)
+    return table[(table["parameter"] == parameter) & ~table["inside_99"]]
 
 
 @pytest.mark.parametrize(("as_of", "quarter"), TRUTH_DATES)
