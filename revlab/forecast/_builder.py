@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from revlab.forecast import _chains
 from revlab.forecast import diagnostics as _diag
 from revlab.forecast._errors import ForecastError
 
@@ -115,56 +116,55 @@ class BayesianModel:
     # --- fitting ----------------------------------------------------------------------
 
     def _sample(self, inputs: Any, *, random_seed: int | None = None) -> None:
-        """Sample the posterior for ``inputs``; store ``idata_`` and ``diagnostics_``."""
+        """Sample the posterior for ``inputs``; store ``idata_`` and ``diagnostics_``.
+
+        Every chain of every block is one job of a single pool of ``cores`` workers (see
+        :mod:`revlab.forecast._chains`), the blocks in the order ``_blocks`` gives them,
+        which should put the costly ones first.
+        """
+        import logging
+
         cfg = self.sampler_config_
         seed = cfg["random_seed"] if random_seed is None else random_seed
         blocks = self._blocks(inputs)
         seqs = np.random.SeedSequence(seed).spawn(len(blocks))
-        parts = [self._sample_block(inputs, b, s) for b, s in zip(blocks, seqs, strict=True)]
+        jobs = [self._chain_jobs(inputs, b, s) for b, s in zip(blocks, seqs, strict=True)]
+        quiet = logging.getLogger("pymc")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", ".*BLAS.*")
+                flat = [job for block_jobs in jobs for job in block_jobs]
+                results = iter(_chains.run(flat, cores=cfg["cores"]))
+                parts = [_chains.to_idata(bj, [next(results) for _ in bj]) for bj in jobs]
+        finally:
+            quiet.setLevel(level)
         idata = parts[0] if len(parts) == 1 else _join(blocks, parts)
         idata.attrs.update(self._attrs())
         self.idata_ = idata
         self.diagnostics_ = self.diagnostics()
 
-    def _sample_block(self, inputs: Any, block: str, seq: np.random.SeedSequence):
-        import logging
-
+    def _chain_jobs(self, inputs: Any, block: str, seq: np.random.SeedSequence):
+        """The block's chains as jobs: its compiled model, set to ``inputs``, and a seed each."""
         import pymc as pm
 
         cfg = self.sampler_config_
         model, step, start_fn, trace = self._compiled(inputs, block)
-        _fresh(step)
+        with model:
+            pm.set_data(self._data(inputs, block))
+        tune, draws = int(cfg["tune"]), int(cfg["draws"])
         seeds = [int(c.generate_state(1)[0]) for c in seq.spawn(cfg["chains"])]
-        quiet = logging.getLogger("pymc")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
-            with model:
-                pm.set_data(self._data(inputs, block))
-                starts = [start_fn(s) for s in seeds]
-                with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", ".*BLAS.*")
-                    return pm.sample(
-                        draws=cfg["draws"],
-                        tune=cfg["tune"],
-                        chains=cfg["chains"],
-                        cores=min(cfg["cores"], os.cpu_count() or 1),
-                        step=step,
-                        initvals=starts,
-                        trace=trace,
-                        random_seed=seeds[0],
-                        progressbar=cfg["progressbar"],
-                        compute_convergence_checks=False,
-                        return_inferencedata=True,
-                    )
-        finally:
-            quiet.setLevel(level)
+        return [
+            _chains.Chain(model, step, start_fn, trace, i, seed, tune, draws)
+            for i, seed in enumerate(seeds)
+        ]
 
     def _compiled(self, inputs: Any, block: str) -> tuple[Any, Any, Any, Any]:
         """The compiled model, NUTS step, start-point function and trace, built once and reused.
 
-        The empty trace carries the compiled function that records each draw; ``pm.sample``
-        copies it per chain instead of compiling its own (about 0.7 s a block).
+        The empty trace carries the compiled function that records each draw; every chain
+        copies it instead of compiling its own (about 0.7 s a block).
 
         Kept in memory for the process, and on disk (see :func:`compiled_cache_dir`) for the
         next one: loading a compiled model takes a fraction of rewriting and compiling it.
@@ -298,15 +298,13 @@ def _nuts(model, cfg: dict):
 
 
 def _fresh(step) -> None:
-    """Return a reused step to the state it was built in, before every ``pm.sample``.
+    """Return a reused step to the state it was built in, before every chain.
 
-    Parallel chains start from the step as the parent process holds it, without the reset
-    that sequential chains get; after a sequential fit (``cores=1``) the parent's step holds
-    that fit's tuned step size and mass matrix, and a parallel fit would start from them and
-    give other numbers for the same seed. The mass-matrix estimators are dropped too: PyMC
-    5.28 cannot read the sampling state of a ``QuadPotentialDiagAdaptExp`` once they exist
-    (``ExpWeightedVarianceState`` names ``_var`` what the estimator calls ``_variance``), and
-    they are rebuilt during tuning anyway.
+    A chain run in this process leaves the step tuned (step size, mass matrix), and a forked
+    chain starts from the step as the parent holds it; resetting it first makes every chain's
+    draws depend on its seed alone. ``reset_tuning`` keeps the exponentially weighted
+    mass-matrix estimators of a ``QuadPotentialDiagAdaptExp``, so they are dropped here;
+    tuning rebuilds them from the chain's first draws.
     """
     potential = getattr(step, "potential", None)
     if hasattr(potential, "_variance_estimator"):
@@ -401,8 +399,8 @@ def _trace(model):
     class _ReusableTrace(NDArray):
         """A trace whose copies are new empty traces sharing only the recording function.
 
-        ``pm.sample`` copies the trace it is given once per chain; a shallow copy would share
-        one dict of draws between the chains and every later fit.
+        Every chain copies the trace it is given; a shallow copy would share one dict of draws
+        between the chains and every later fit.
         """
 
         def __copy__(self):
@@ -418,14 +416,14 @@ def _trace(model):
 
 
 def _start_fn(model):
-    """``seed -> start``: a start near the model's initial point, jittered as ``pm.sample`` does.
+    """``seed -> start``: the model's initial point jittered as ``pm.sample`` does, transformed.
 
     Compiled once with the model (compiling it per fit cost about a second a block).
     """
     from pymc.initial_point import make_initial_point_fn
 
     return make_initial_point_fn(
-        model=model, jitter_rvs=set(model.free_RVs), return_transformed=False
+        model=model, jitter_rvs=set(model.free_RVs), return_transformed=True
     )
 
 

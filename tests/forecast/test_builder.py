@@ -1,7 +1,8 @@
 """The model base class (revlab.forecast._builder): seeded fits repeat, compiled models are reused.
 
 A two-parameter normal model stands in for the funnel model: it compiles in seconds and
-exercises the same path (cache in memory, cache on disk, tuned NUTS step, cached trace).
+exercises the same path (cache in memory, cache on disk, tuned NUTS step, cached trace,
+chains of several blocks on a pool of workers).
 """
 
 from __future__ import annotations
@@ -101,15 +102,44 @@ def test_early_tuning_trees_are_kept_shallow(fresh_cache):
     assert model.diagnostics_.divergences == 0
 
 
-def test_draws_are_those_of_pymcs_own_trace_in_parallel_and_again(fresh_cache, monkeypatch):
+class TwoBlockModel(NormalModel):
+    """Two independent normal models, ``y`` and ``y + 10``, sampled as blocks and joined."""
+
+    model_type = "test_two_blocks"
+
+    def _blocks(self, y):
+        return ("low", "high")
+
+    def _data(self, y, block):
+        return {"y": np.asarray(y, dtype=float) + (10.0 if block == "high" else 0.0)}
+
+    def _build(self, y, block):
+        import pymc as pm
+
+        type(self).builds += 1
+        with pm.Model() as model:
+            data = pm.Data("y", self._data(y, block)["y"])
+            mu = pm.Normal(f"mu_{block}", 0.0, 100.0)
+            pm.Normal("obs", mu, 1.0, observed=data)
+        return model
+
+
+def test_chains_give_the_same_draws_on_one_core_or_two_and_again(fresh_cache):
     y = np.random.default_rng(named_seed("builder trace")).normal(2.0, 1.0, 30)
-    parallel = {**SAMPLER, "cores": 2}
-    ours = [NormalModel(sampler_config=parallel).fit(y, random_seed=5) for _ in range(2)]
-    monkeypatch.setattr(_builder, "_trace", lambda model: None)  # pm.sample's default trace
-    monkeypatch.setattr(_builder, "_CACHE", type(_builder._CACHE)())
-    monkeypatch.setenv("REVLAB_CACHE_DIR", "off")
-    pymcs = NormalModel(sampler_config=parallel).fit(y, random_seed=5)
-    for fit in ours:
-        np.testing.assert_array_equal(_draws(fit), _draws(pymcs))
-    chains = _draws(pymcs)
-    assert chains.shape == (2, 100) and not np.array_equal(chains[0], chains[1])
+    fits = [
+        TwoBlockModel(sampler_config={**SAMPLER, "cores": cores}).fit(y, random_seed=5)
+        for cores in (1, 2, 2)
+    ]
+    draws = [{b: f.idata_.posterior[f"mu_{b}"].to_numpy() for b in ("low", "high")} for f in fits]
+    for other in draws[1:]:
+        for block in ("low", "high"):
+            np.testing.assert_array_equal(draws[0][block], other[block])
+    low, high = draws[0]["low"], draws[0]["high"]
+    assert low.shape == high.shape == (2, 100)  # tuning draws dropped
+    assert not np.array_equal(low[0], low[1])  # each chain its own
+    # each block's posterior is its own conjugate one: mean(y) (+10), sd 1/sqrt(n)
+    se = 1.0 / np.sqrt(len(y))
+    assert abs(low.mean() - y.mean()) < 4 * se and abs(high.mean() - y.mean() - 10) < 4 * se
+    assert 0.7 * se < low.std() < 1.3 * se
+    stats = fits[0].idata_.sample_stats
+    assert stats["low__diverging"].shape == (2, 100) and "high__step_size" in stats
