@@ -16,11 +16,13 @@ many companies, not one seed).
 Bars (issue 8): the model's 80% interval covers 70-90% of at least 40 quarters, its mean CRPS
 beats both baselines, and its quantiles are within 15% of the true ones.
 Usage: python benchmarks/validate_forecast.py [--companies 40] [--jobs 2] [--quick] [--out F]
+[--sampler JSON]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -40,11 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--no-truth", action="store_true", help="skip the quantile comparison")
     parser.add_argument("--out", help="write every forecast's scores to this CSV")
+    parser.add_argument(
+        "--sampler", type=json.loads, default={},
+        help='sampler settings over the default, as JSON: \'{"target_accept": 0.8}\'',
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     from revlab.forecast import validate
 
-    sampler = QUICK_SAMPLER if args.quick else None
+    sampler = {**(QUICK_SAMPLER if args.quick else {}), **args.sampler} or None
     n = 2 if args.quick else args.companies
     seeds = range(args.first_seed, args.first_seed + n)
     started = time.perf_counter()
