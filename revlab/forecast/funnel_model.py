@@ -126,15 +126,17 @@ class FunnelModel(BayesianModel):
             }
         if block == "conversion":
             out = {"lead_conv_total": data.lead_conv_n, "lead_dq_total": data.lead_dq_n}
-            names = ("lead_conv", "lead_dq", "lead_open")
+            events, still_open = ("lead_conv", "lead_dq"), "lead_open"
         else:
             out = {"deal_adv_total": data.deal_adv_n, "deal_lost_total": data.deal_lost_n}
-            names = ("deal_adv", "deal_lost", "deal_open")
-        for name in names:
+            events, still_open = ("deal_adv", "deal_lost"), "deal_open"
+        for name in events:
             rows: Rows = getattr(data, name)
-            out |= {f"{name}_{k}": getattr(rows, k) for k in ("cell", "lo", "hi", "n")}
-            if rows.key is not None:
-                out |= {f"{name}_{k}": getattr(rows, k) for k in ("key", "key_cell", "key_age")}
+            out |= {f"{name}_cell": rows.cell, f"{name}_n": rows.n}
+            out |= {f"{name}_{k}": v for k, v in _shared_edges(rows).items()}
+        rows = getattr(data, still_open)
+        out |= {f"{still_open}_{k}": getattr(rows, k) for k in ("cell", "n", "key", "key_cell")}
+        out[f"{still_open}_key_age"] = rows.key_age
         return out
 
     def _build(self, data: FunnelData, block: str):
@@ -214,6 +216,7 @@ class FunnelModel(BayesianModel):
 
     def _conversion(self, d: dict, has_dq: bool) -> None:
         import pymc as pm
+        import pytensor.tensor as pt
 
         cfg = self.model_config_
         mu = pm.Normal("conv_mu", -2.5, 1.5)
@@ -228,15 +231,15 @@ class FunnelModel(BayesianModel):
         t1_mu = pm.Deterministic("t1_mu", t1_mu0 + t1_seg, dims="segment")
         t1_sigma = pm.HalfNormal("t1_sigma", 1.0, dims="segment")
         log_q, log_1mq = -pm.math.log1pexp(-logit_q), -pm.math.log1pexp(logit_q)
-        conv, dq, opn = (_rows(d, k) for k in ("lead_conv", "lead_dq", "lead_open"))
-        c = conv["cell"]
         pm.Potential("conv_counts", (d["lead_conv_total"] * log_q).sum())
-        pm.Potential("conv_times", (conv["n"] * _log_interval(conv, t1_mu[c], t1_sigma[c])).sum())
-        o, key = opn["cell"], d["lead_open_key"]
+        conv_times = _log_interval(d, "lead_conv", t1_mu, t1_sigma)
+        pm.Potential("conv_times", (d["lead_conv_n"] * conv_times).sum())
+        o, key = d["lead_open_cell"], d["lead_open_key"]
         kc, age = d["lead_open_key_cell"], d["lead_open_key_age"]
         conv_open = log_q[o] + _log_sf(age, t1_mu[kc], t1_sigma[kc])[key]
         if not has_dq:
-            pm.Potential("open_leads", (opn["n"] * pm.math.logaddexp(conv_open, log_1mq[o])).sum())
+            open_leads = pm.math.logaddexp(conv_open, log_1mq[o])
+            pm.Potential("open_leads", (d["lead_open_n"] * open_leads).sum())
             return
         dq_logit = pm.Normal("dq_logit", 1.5, 1.5)
         dq_mu0 = pm.Normal("dq_mu0", np.log(60.0), 1.0)
@@ -247,11 +250,12 @@ class FunnelModel(BayesianModel):
         )
         dq_sigma = pm.HalfNormal("dq_sigma", 1.0)
         log_pd = -pm.math.log1pexp(-dq_logit)
-        k = dq["cell"]
         pm.Potential("dq_counts", (d["lead_dq_total"] * (log_1mq + log_pd)).sum())
-        pm.Potential("dq_times", (dq["n"] * _log_interval(dq, dq_mu[k], dq_sigma)).sum())
+        dq_sigmas = dq_sigma * pt.ones(_n("segment"))
+        dq_times = _log_interval(d, "lead_dq", dq_mu, dq_sigmas)
+        pm.Potential("dq_times", (d["lead_dq_n"] * dq_times).sum())
         not_dq = log_1mq[o] + pm.math.log1mexp(log_pd + _log_cdf(age, dq_mu[kc], dq_sigma))[key]
-        pm.Potential("open_leads", (opn["n"] * pm.math.logaddexp(conv_open, not_dq)).sum())
+        pm.Potential("open_leads", (d["lead_open_n"] * pm.math.logaddexp(conv_open, not_dq)).sum())
 
     def _outcome(self, d: dict) -> None:
         """Leaving each open stage: forward (to the next stage, or won) or lost.
@@ -287,9 +291,8 @@ class FunnelModel(BayesianModel):
                 f"{kind}_time_mu", base[:, None] + tseg[None, :] + tint, dims=("stage", "segment")
             ).flatten()
             sigma = pt.repeat(pm.HalfNormal(f"{kind}_time_sigma", 1.0, dims="stage"), n_sg)
-            rows = _rows(d, f"deal_{kind}")
-            r = rows["cell"]
-            pm.Potential(f"{kind}_times", (rows["n"] * _log_interval(rows, mu[r], sigma[r])).sum())
+            times = _log_interval(d, f"deal_{kind}", mu, sigma)
+            pm.Potential(f"{kind}_times", (d[f"deal_{kind}_n"] * times).sum())
             mix[i] = mix[i] + _log_sf(age, mu[kc], sigma[kc])[key]
         pm.Potential("open_deals", (d["deal_open_n"] * pm.math.logaddexp(*mix)).sum())
 
@@ -354,35 +357,82 @@ def _n(name: str) -> int:
     return len(pm.modelcontext(None).coords[name])
 
 
-def _rows(d: dict, name: str) -> dict:
-    return {k: d[f"{name}_{k}"] for k in ("cell", "lo", "hi", "n")}
+def _shared_edges(rows: Rows) -> dict[str, np.ndarray]:
+    """Rows' intervals as indices into their distinct (time cell, day) edges.
+
+    Neighbouring bins of a cell share an edge, so the likelihood evaluates each edge's normal
+    tail once instead of twice (``edge_cell``, ``edge_t``; rows' ``lo_i``, ``hi_i``).
+    """
+    n = len(rows)
+    pairs = np.concatenate([np.c_[rows.cell, rows.lo], np.c_[rows.cell, rows.hi]])
+    edges, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return {
+        "edge_cell": edges[:, 0].astype(np.int64),
+        "edge_t": edges[:, 1],
+        "lo_i": inverse[:n],
+        "hi_i": inverse[n:],
+    }
+
+
+def _small_tail(z):
+    """Log of the standard normal's smaller tail at ``z``, log Phi(-|z|), stable for any z.
+
+    One scaled complementary error function: Phi(-|z|) = erfcx(|z| / sqrt 2) exp(-z^2 / 2) / 2.
+    PyMC's normal log-CDF evaluates two branches (erfcx and erfc) per value; this one. At
+    z = 0 the gradient is the left tail's (not the zero of d|z|/dz), which is what the
+    callers' ``z <= 0`` branches need.
+    """
+    import pytensor.tensor as pt
+
+    w = pt.switch(z > 0, -z, z)  # -|z|
+    return pt.log(pt.erfcx(-w / np.sqrt(2.0)) / 2.0) - w**2 / 2.0
+
+
+def _z(x, mu, sigma):
+    import pytensor.tensor as pt
+
+    return (pt.log(x) - mu) / sigma
 
 
 def _log_cdf(x, mu, sigma):
     """Log P(T <= x) for T ~ LogNormal(mu, sigma), stable in both tails."""
-    import pymc as pm
+    import pytensor.tensor as pt
 
-    return pm.logcdf(pm.Normal.dist(0.0, 1.0), (pm.math.log(x) - mu) / sigma)
+    z = _z(x, mu, sigma)
+    tail = _small_tail(z)
+    return pt.switch(z <= 0, tail, pt.log1mexp(tail))
 
 
 def _log_sf(x, mu, sigma):
     """Log P(T > x) for T ~ LogNormal(mu, sigma)."""
-    import pymc as pm
+    import pytensor.tensor as pt
 
-    return pm.logcdf(pm.Normal.dist(0.0, 1.0), (mu - pm.math.log(x)) / sigma)
+    z = _z(x, mu, sigma)
+    tail = _small_tail(z)
+    return pt.switch(z > 0, tail, pt.log1mexp(tail))
 
 
-def _log_interval(rows: dict, mu, sigma):
-    """Log P(lo < T <= hi), from whichever tail keeps the difference accurate."""
-    import pymc as pm
+def _log_interval(d: dict, name: str, mu, sigma):
+    """Log P(lo < T <= hi) of each row of ``name``, T lognormal with its time cell's mu, sigma.
 
-    z_lo = (pm.math.log(rows["lo"]) - mu) / sigma
-    z_hi = (pm.math.log(rows["hi"]) - mu) / sigma
-    right = z_lo > 0  # past the median: difference of survival functions, by symmetry
-    upper = pm.math.switch(right, -z_lo, z_hi)
-    lower = pm.math.switch(right, -z_hi, z_lo)
-    std = pm.Normal.dist(0.0, 1.0)
-    return pm.math.logdiffexp(pm.logcdf(std, upper), pm.logcdf(std, lower))
+    Tails are evaluated once per distinct edge (see :func:`_shared_edges`). An interval on one
+    side of the median is a difference of that side's tails; one that straddles the median is
+    one minus both tails. Each branch gets harmless inputs where it is not taken, so no NaN
+    reaches the gradient through the switch.
+    """
+    import pytensor.tensor as pt
+
+    cell = d[f"{name}_edge_cell"]
+    z = _z(d[f"{name}_edge_t"], mu[cell], sigma[cell])
+    tail = _small_tail(z)
+    lo, hi = d[f"{name}_lo_i"], d[f"{name}_hi_i"]
+    z_lo, z_hi, t_lo, t_hi = z[lo], z[hi], tail[lo], tail[hi]
+    left, straddle = z_hi <= 0, (z_lo <= 0) & (z_hi > 0)
+    big, small = pt.switch(left, t_hi, t_lo), pt.switch(left, t_lo, t_hi)
+    one_side = big + pt.log1mexp(pt.switch(straddle, -1.0, small - big))
+    both_sides = pt.log1p(pt.switch(straddle, -pt.exp(t_lo) - pt.exp(t_hi), 0.0))
+    return pt.switch(straddle, both_sides, one_side)
 
 
 def _interval_frame(values: np.ndarray, by: str, labels, level: float) -> pd.DataFrame:

@@ -102,3 +102,53 @@ def test_the_base_scenario_reproduces_the_forecast_itself(quick_forecast):
     table = forecast.scenarios(quick_forecast, []).set_index("scenario")
     assert table.loc["base", "median"] == pytest.approx(quick_forecast.quantile(0.5))
     assert table.loc["base", "mean"] == pytest.approx(quick_forecast.samples.mean())
+
+
+def _tail_functions(lo, hi, mu, sigma):
+    """The model's interval, CDF and survival log-probabilities and their gradients in mu."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    from revlab.forecast.funnel_model import _log_cdf, _log_interval, _log_sf, _shared_edges
+    from revlab.forecast.funnel_data import Rows
+
+    rows = Rows(np.zeros(lo.size, dtype=np.int64), lo, hi, np.ones(lo.size))
+    d = {f"x_{k}": pt.as_tensor(v) for k, v in _shared_edges(rows).items()}
+    m = pt.dvector("mu")
+    s = pt.as_tensor(np.array([sigma]))
+    outs = [_log_interval(d, "x", m, s), _log_cdf(lo, m[0], sigma), _log_sf(lo, m[0], sigma)]
+    grads = [pytensor.grad(o.sum(), m) for o in outs]
+    return pytensor.function([m], outs + grads)
+
+
+def test_lognormal_tail_probabilities_match_scipy_in_both_tails():
+    from scipy.stats import norm
+
+    # bins from far left of the median to far right, with one straddling it (median e^2)
+    lo = np.array([1e-3, 0.5, 5.0, 7.0, 7.389, 8.0, 100.0, 3000.0, 5000.0])
+    hi = np.array([0.5, 5.0, 7.0, 7.389, 8.0, 100.0, 3000.0, 5000.0, 20000.0])
+    mu, sigma = 2.0, 0.4
+    f = _tail_functions(lo, hi, mu, sigma)
+    interval, cdf, sf, *_ = f(np.array([mu]))
+    z_lo, z_hi = (np.log(lo) - mu) / sigma, (np.log(hi) - mu) / sigma
+    # scipy's log tails, differenced in log space on the side of the median the bin is on
+    left = norm.logcdf(z_hi) + np.log1p(-np.exp(norm.logcdf(z_lo) - norm.logcdf(z_hi)))
+    right = norm.logsf(z_lo) + np.log1p(-np.exp(norm.logsf(z_hi) - norm.logsf(z_lo)))
+    expected = np.where(z_lo > 0, right, left)
+    np.testing.assert_allclose(interval, expected, rtol=1e-9)
+    assert interval[-1] < -100  # 16 standard deviations out: tiny but finite
+    np.testing.assert_allclose(cdf, norm.logcdf(z_lo), rtol=1e-9)
+    np.testing.assert_allclose(sf, norm.logsf(z_lo), rtol=1e-9)
+
+
+def test_tail_gradients_are_right_at_the_median_and_far_out():
+    # an edge exactly at the median (z = 0), where d|z|/dz would give a zero gradient
+    lo, hi = np.array([5.0, np.exp(2.0), 50.0]), np.array([np.exp(2.0), 9.0, 4000.0])
+    f = _tail_functions(lo, hi, 2.0, 0.5)
+    eps = 1e-6
+    grads = f(np.array([2.0]))[3:]
+    up, down = f(np.array([2.0 + eps]))[:3], f(np.array([2.0 - eps]))[:3]
+    for grad, hi_val, lo_val in zip(grads, up, down, strict=True):
+        numeric = (hi_val.sum() - lo_val.sum()) / (2 * eps)
+        assert np.all(np.isfinite(grad))
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5)
