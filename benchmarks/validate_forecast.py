@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nParameter recovery ({recovery['values']:.0f} true values: each company's channel "
         "lead-to-won rates and segment deal-size medians) inside the model's intervals: "
-        + ", ".join(f"{k} interval {v:.1%}" for k, v in recovery.drop("values").items())
+        + ", ".join(f"{k} interval {v:.1%}" for k, v in recovery.drop(["values", "rms_z"]).items())
+        + f"; root mean square of their posterior z-scores {recovery['rms_z']:.2f} (1 when "
+        "the posterior widths are right)"
     )
     verdicts = [
         ("80% interval covers 70-90%", 0.70 <= model["coverage_80"] <= 0.90),

@@ -318,7 +318,11 @@ class FunnelModel(BayesianModel):
         return simulate.simulate(self, n_sims=n_sims, random_seed=random_seed, **kwargs)
 
     def conversion_rates(self, *, level: float = 0.99) -> pd.DataFrame:
-        """Lead → won probability per channel: posterior mean and central interval.
+        """Lead → won probability per channel: posterior mean and central interval."""
+        return _interval_frame(self.conversion_rate_draws(), "channel", self.data_.channels, level)
+
+    def conversion_rate_draws(self) -> np.ndarray:
+        """Posterior draws of each channel's lead → won probability, (draw, channel).
 
         The rate of a channel averages its segments by the channel's lead mix:
         ``sum_g mix[c, g] * q[c, g] * p_win(first stage, g, c)``, where the win probability
@@ -329,15 +333,18 @@ class FunnelModel(BayesianModel):
         draws = simulate.posterior_arrays(self)
         data = self.data_
         mix = data.mix / np.maximum(data.mix.sum(axis=1, keepdims=True), 1.0)
-        rate = (mix[None] * draws["q"] * draws["p"][:, 0].transpose(0, 2, 1)).sum(axis=2)
-        return _interval_frame(rate, "channel", data.channels, level)
+        return (mix[None] * draws["q"] * draws["p"][:, 0].transpose(0, 2, 1)).sum(axis=2)
 
     def deal_size_medians(self, *, level: float = 0.99) -> pd.DataFrame:
         """Median amount of a won deal per segment: posterior mean and central interval."""
+        draws = self.deal_size_median_draws()
+        return _interval_frame(draws, "segment", self.data_.segments, level)
+
+    def deal_size_median_draws(self) -> np.ndarray:
+        """Posterior draws of each segment's median won-deal amount, (draw, segment)."""
         from revlab.forecast import simulate
 
-        draws = simulate.posterior_arrays(self)
-        return _interval_frame(np.exp(draws["amount_mu"]), "segment", self.data_.segments, level)
+        return np.exp(simulate.posterior_arrays(self)["amount_mu"])
 
     def _state(self) -> dict[str, pd.DataFrame]:
         from revlab.forecast._funnel_state import to_frames

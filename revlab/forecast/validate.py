@@ -64,8 +64,12 @@ def forecast_company(
         row = {"seed": seed, "quarter": str(q), "method": method, "actual": actual,
                "ok": fc.trustworthy}  # fmt: skip
         if method == "funnel":
-            inside = parameter_recovery(fc.model, company.truth).filter(like="inside_")
-            row |= {"recovery_n": len(inside)}
+            recovery = parameter_recovery(fc.model, company.truth)
+            inside = recovery.filter(like="inside_")
+            row |= {
+                "recovery_n": len(inside),
+                "recovery_sum_z2": float((recovery["z"] ** 2).sum()),
+            }
             row |= {c.replace("inside", "recovered"): int(inside[c].sum()) for c in inside}
         rows.append(row | scoring.score(fc.samples, actual))
     return rows
@@ -74,43 +78,58 @@ def forecast_company(
 def parameter_recovery(model, truth) -> pd.DataFrame:
     """True channel lead-to-won rates and segment deal-size medians against the posterior.
 
-    Each true value sits beside the model's posterior mean, with whether its 50/90/99%
-    intervals hold it.
+    Each true value sits beside the model's posterior mean, with whether its central 50/90/99%
+    intervals (quantiles of the draws) hold it, and its z-score: its distance from the
+    posterior mean in posterior standard deviations, on the log-odds scale for rates and the
+    log scale for amounts, where the posteriors are close to normal. Far out in the tails the
+    z-score is steadier than an interval's end estimated from a few thousand draws.
 
     Returns
     -------
     DataFrame
-        ``parameter`` (``conversion`` or ``deal_size_median``), ``group``, ``truth``, ``mean``
-        and ``inside_<level>`` (bool) per level of :data:`RECOVERY_LEVELS`.
+        ``parameter`` (``conversion`` or ``deal_size_median``), ``group``, ``truth``, ``mean``,
+        ``inside_<level>`` (bool) per level of :data:`RECOVERY_LEVELS`, and ``z``.
     """
     frames = []
-    for name, by, fitted, true in (
-        ("conversion", "channel", model.conversion_rates, truth.conversion_rate("channel")),
-        ("deal_size_median", "segment", model.deal_size_medians, truth.deal_size_median()),
-    ):
-        intervals = {level: fitted(level=level).set_index(by) for level in RECOVERY_LEVELS}
-        groups = intervals[RECOVERY_LEVELS[0]].index
-        value = true.set_index(by).iloc[:, 0].reindex(groups)
-        out = pd.DataFrame({"parameter": name, "group": groups, "truth": value.to_numpy(),
-                            "mean": intervals[RECOVERY_LEVELS[0]]["mean"].to_numpy()})  # fmt: skip
-        for level, f in intervals.items():
-            inside = f["lower"].le(value) & f["upper"].ge(value)
-            out[f"inside_{round(level * 100)}"] = inside.to_numpy()
+    for name, by, draws, true, scale in (
+        ("conversion", "channel", model.conversion_rate_draws(),
+         truth.conversion_rate("channel"), _logit),
+        ("deal_size_median", "segment", model.deal_size_median_draws(),
+         truth.deal_size_median(), np.log),
+    ):  # fmt: skip
+        groups = list(getattr(model.data_, f"{by}s"))
+        value = true.set_index(by).iloc[:, 0].reindex(groups).to_numpy()
+        out = pd.DataFrame({"parameter": name, "group": groups, "truth": value,
+                            "mean": draws.mean(axis=0)})  # fmt: skip
+        for level in RECOVERY_LEVELS:
+            lower, upper = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
+            out[f"inside_{round(level * 100)}"] = (lower <= value) & (value <= upper)
+        t = scale(draws)
+        out["z"] = (scale(value) - t.mean(axis=0)) / t.std(axis=0)
         frames.append(out)
     return pd.concat(frames, ignore_index=True)
 
 
+def _logit(p):
+    p = np.asarray(p, dtype=float)
+    return np.log(p) - np.log1p(-p)
+
+
 def recovery_coverage(results: pd.DataFrame) -> pd.Series:
-    """Share of true parameters inside the model's 50/90/99% intervals, over all companies."""
+    """Share of true parameters inside the model's 50/90/99% intervals, over all companies.
+
+    With ``rms_z``, the root mean square of the true values' posterior z-scores: about 1 when
+    the posterior widths are right, above 1 when they are too narrow.
+    """
     rows = results[results["method"] == "funnel"]
     n = rows["recovery_n"].sum()
-    return pd.Series(
-        {
-            f"{round(lv * 100)}%": rows[f"recovered_{round(lv * 100)}"].sum() / n
-            for lv in RECOVERY_LEVELS
-        }
-        | {"values": int(n)}  # fmt: skip
-    )
+    out = {
+        f"{round(lv * 100)}%": rows[f"recovered_{round(lv * 100)}"].sum() / n
+        for lv in RECOVERY_LEVELS
+    }
+    if "recovery_sum_z2" in rows:
+        out["rms_z"] = float(np.sqrt(rows["recovery_sum_z2"].sum() / n))
+    return pd.Series(out | {"values": int(n)})
 
 
 def run(

@@ -109,8 +109,8 @@ def _tail_functions(lo, hi, mu, sigma):
     import pytensor
     import pytensor.tensor as pt
 
-    from revlab.forecast.funnel_model import _log_cdf, _log_interval, _log_sf, _shared_edges
     from revlab.forecast.funnel_data import Rows
+    from revlab.forecast.funnel_model import _log_cdf, _log_interval, _log_sf, _shared_edges
 
     rows = Rows(np.zeros(lo.size, dtype=np.int64), lo, hi, np.ones(lo.size))
     d = {f"x_{k}": pt.as_tensor(v) for k, v in _shared_edges(rows).items()}

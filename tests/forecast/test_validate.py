@@ -4,9 +4,12 @@ The coverage bars themselves are judged by ``benchmarks/validate_forecast.py`` o
 here one small company checks that every method is forecast and scored against the truth.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from revlab.forecast import scoring, validate
 from tests.conftest import named_seed
@@ -55,24 +58,27 @@ def test_the_model_row_counts_its_true_parameters_inside_nested_intervals(one_co
     _, rows = one_company
     model = rows.set_index("method").loc["funnel"]
     assert model["recovery_n"] == 6 + 3  # channels' conversion, segments' deal-size median
+    assert model["recovery_sum_z2"] > 0
     counts = [model[f"recovered_{lv}"] for lv in (50, 90, 99)]
     assert counts == sorted(counts) and counts[-1] <= model["recovery_n"]
     assert rows.set_index("method").loc["seasonal_naive", ["recovery_n"]].isna().all()
 
 
-class _Intervals:
-    """A stand-in fit whose intervals widen with the level around known centres."""
+class _Draws:
+    """A stand-in fit whose draws are evenly spaced normal quantiles around known centres."""
 
-    def conversion_rates(self, *, level):
-        half = {0.5: 0.001, 0.9: 0.002, 0.99: 0.004}[level]
-        c = np.array([0.010, 0.020])
-        return pd.DataFrame({"channel": ["a", "b"], "mean": c, "lower": c - half,
-                             "upper": c + half})  # fmt: skip
+    data_ = SimpleNamespace(channels=("a", "b"), segments=("s",))
 
-    def deal_size_medians(self, *, level):
-        half = {0.5: 100.0, 0.9: 200.0, 0.99: 400.0}[level]
-        return pd.DataFrame({"segment": ["s"], "mean": [1000.0], "lower": [1000.0 - half],
-                             "upper": [1000.0 + half]})  # fmt: skip
+    @staticmethod
+    def _normal(centre, sd):
+        u = (np.arange(20_001) + 0.5) / 20_001
+        return np.asarray(centre)[None] + np.asarray(sd)[None] * norm.ppf(u)[:, None]
+
+    def conversion_rate_draws(self):
+        return self._normal([0.010, 0.020], [0.001, 0.0015])
+
+    def deal_size_median_draws(self):
+        return self._normal([1000.0], [100.0])
 
 
 class _Truth:
@@ -84,14 +90,20 @@ class _Truth:
 
 
 def test_parameter_recovery_aligns_groups_and_judges_each_level():
-    table = validate.parameter_recovery(_Intervals(), _Truth()).set_index("group")
+    table = validate.parameter_recovery(_Draws(), _Truth()).set_index("group")
     assert table.loc["a", "truth"] == 0.0105 and table.loc["b", "truth"] == 0.0235
     assert list(table.loc["a", ["inside_50", "inside_90", "inside_99"]]) == [True, True, True]
+    # b is 2.33 sd out: outside the 50% (0.67 sd) and 90% (1.64 sd) intervals, inside 99%
     assert list(table.loc["b", ["inside_50", "inside_90", "inside_99"]]) == [False, False, True]
     assert not table.loc["s", ["inside_50", "inside_90", "inside_99"]].any()
-    rows = pd.DataFrame([{"method": "funnel", "recovery_n": len(table)}
+    # z-scores on the log-odds and log scales: close to the natural scale's 0.5 and 2.33 sd
+    assert 0.4 < table.loc["a", "z"] < 0.6 and 2.0 < table.loc["b", "z"] < 2.5
+    assert table.loc["s", "z"] > 3.5  # 5 sd out on the natural scale, log(1.5) / 0.1 on the log
+    rows = pd.DataFrame([{"method": "funnel", "recovery_n": len(table),
+                          "recovery_sum_z2": float((table["z"] ** 2).sum())}
                          | {f"recovered_{lv}": int(table[f"inside_{lv}"].sum())
                             for lv in (50, 90, 99)}])  # fmt: skip
     share = validate.recovery_coverage(rows)
     assert share["50%"] == pytest.approx(1 / 3) and share["99%"] == pytest.approx(2 / 3)
     assert share["values"] == 3
+    assert share["rms_z"] == pytest.approx(np.sqrt((table["z"] ** 2).mean()))
