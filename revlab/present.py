@@ -55,6 +55,10 @@ class Run:
         """Whether the source holds every named table."""
         return self.src.has(*tables)
 
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether the source's ``table`` has ``column`` (for sections on optional columns)."""
+        return self.src.has_column(table, column)
+
     def seeds(self, k: int) -> list[int]:
         """``k`` independent sub-seeds derived from the run's seed."""
         children = np.random.SeedSequence(self.seed).spawn(k)
@@ -178,10 +182,13 @@ def say(text: str) -> None:
 
 
 def skipped(analysis: str, *, needs: list[str] | tuple[str, ...]) -> None:
-    """Say plainly that a section was skipped and which table would enable it."""
-    tables = ", ".join(f"`{t}`" for t in needs)
+    """Say plainly that a section was skipped and which tables (or ``table.column``) enable it."""
+    tables = [f"`{t}`" for t in needs if "." not in t]
+    wants = [f"the {', '.join(tables)} table(s)"] if tables else []
+    columns = (n.split(".", 1) for n in needs if "." in n)
+    wants += [f"the `{c}` column of `{t}`" for t, c in columns]
     say(
-        f"> **Skipped: {analysis}.** It needs the {tables} table(s), which this data source "
+        f"> **Skipped: {analysis}.** It needs {' and '.join(wants)}, which this data source "
         "does not have. Add them to the source to enable this section."
     )
     _display({SKIP_MIME: {"analysis": analysis, "needs": list(needs)}}, raw=True)

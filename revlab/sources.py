@@ -173,6 +173,10 @@ class Source:
         have = set(self.available())
         return all(n in have for n in names)
 
+    def has_column(self, name: str, column: str) -> bool:
+        """Whether table ``name`` is present and has ``column`` (an optional one, say)."""
+        return self.has(name) and column in self.raw(name).columns
+
     def require(self, *names: str, analysis: str = "this analysis") -> None:
         """Raise a clear error naming the missing tables an analysis needs."""
         missing = [n for n in names if not self.has(n)]

@@ -63,3 +63,19 @@ def test_notebook_without_spend_or_targets_says_what_it_skipped(demo_company, tm
     assert metrics["cost_per_name"]["value"] is None  # unknown, not zero
     assert metrics["pipeline_coverage"]["value"] is None
     assert np.isfinite(metrics["win_rate"]["value"])
+
+
+@pytest.mark.notebooks
+def test_notebook_without_segments_skips_only_the_segment_drivers(demo_company, tmp_path):
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    for name, frame in demo_company.tables.items():
+        frame.drop(columns=["segment"], errors="ignore").to_parquet(
+            folder / f"{name}.parquet", index=False
+        )
+    section = _run(folder, tmp_path)
+    skipped = {s["analysis"]: s["needs"] for s in section.skipped}
+    assert skipped == {"Win rate by segment": ["opportunities.segment"]}
+    metrics = {m["key"]: m for m in section.metrics}
+    assert REQUIRED <= set(metrics)
+    assert np.isfinite(metrics["win_rate"]["value"]) and np.isfinite(metrics["new_names"]["value"])
