@@ -193,17 +193,23 @@ class Source:
         self.require(name, analysis=f"reading '{name}'")
         return self.backend.table(self.names.get(name, name), database=self.database)
 
-    def table(self, name: str) -> ir.Table:
-        """The table with canonical column types, cut at the as-of date."""
+    def table(self, name: str, *, history: bool = True) -> ir.Table:
+        """The table with canonical column types, cut at the as-of date.
+
+        With ``history=False``, opportunities are cut without looking up ``stage_history``:
+        creation, close, win and the amount at close are as stored, and an open deal's stage,
+        amount and expected close are not replayed to the date. Metrics of decided deals need
+        no more, and skip a window over every recorded change.
+        """
         from revlab import _asof
 
         typed = _cast_canonical(self.raw(name), name)
         if self.as_of is None:
             return typed
-        history = None
-        if name == "opportunities" and self.has("stage_history"):
-            history = _cast_canonical(self.raw("stage_history"), "stage_history")
-        return _asof.cut(name, typed, self.as_of, history=history)
+        changes = None
+        if history and name == "opportunities" and self.has("stage_history"):
+            changes = _cast_canonical(self.raw("stage_history"), "stage_history")
+        return _asof.cut(name, typed, self.as_of, history=changes)
 
     def to_pandas(self, name: str) -> pd.DataFrame:
         """The table as pandas, with canonical dtypes (identical whatever the backend)."""

@@ -93,6 +93,16 @@ def test_as_of_without_history_blanks_what_only_a_close_reveals(tiny_tables):
     assert opps.loc["O2", "stage"] == "proposal"
 
 
+def test_history_false_skips_the_stage_history_lookup(tiny_tables):
+    src = connect(tiny_tables, as_of="2024-01-25")
+    replayed = src.table("opportunities").to_pandas().set_index("opportunity_id")
+    stored = src.table("opportunities", history=False).to_pandas().set_index("opportunity_id")
+    assert replayed.loc["O1", "stage"] == "discovery"  # from stage_history, as of the date
+    assert pd.isna(stored.loc["O1", "stage"])  # won later: the stored final stage is hidden
+    assert not stored.loc["O1", "is_won"] and pd.isna(stored.loc["O1", "closed_at"])
+    assert list(stored.index) == list(replayed.index)
+
+
 def test_at_returns_a_new_cut_and_keeps_the_original(tiny_tables):
     src = connect(tiny_tables)
     assert len(src.at("2024-01-03").to_pandas("leads")) == 1

@@ -130,12 +130,8 @@ def opportunities(src: Source) -> ir.Table:
     costs a window over ``stage_history`` that these metrics do not use. Pipeline coverage,
     which does use it, reads ``src.table("opportunities")``.
     """
-    from revlab import _asof
-    from revlab.sources import _cast_canonical
-
     src.require("opportunities", analysis="deal metrics")
-    typed = _cast_canonical(src.raw("opportunities"), "opportunities")
-    return typed if src.as_of is None else _asof.cut("opportunities", typed, src.as_of)
+    return src.table("opportunities", history=False)
 
 
 def deals(src: Source, *, by: Sequence[str] = ()) -> ir.Table:

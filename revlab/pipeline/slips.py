@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from revlab import _asof, rates
+from revlab import rates
 from revlab.pipeline import _base
 from revlab.sources import Source
 
@@ -122,8 +122,7 @@ def _decided(src: Source) -> ir.Table:
     A decided deal's amount is its amount at the close, so the history need not be replayed
     (which would cost a pass over every change) to value it.
     """
-    typed = src.at(None).table("opportunities")
-    return typed if src.as_of is None else _asof.cut("opportunities", typed, src.as_of)
+    return src.table("opportunities", history=False)
 
 
 def _sums(j: ir.Table, n_push, slipped, won) -> dict:
