@@ -19,14 +19,13 @@ it).
 
 Usage: ``python benchmarks/bench_forecast.py [--seed 2026]``
 
-Measured on 2026-11-24 (evening) on the 2-core project machine (load 1), with the default
-sampler of 2 chains x 1500 draws run on a pool of two chain workers: the demo forecast 145 s
-cold and 31 s warm, peak 1.37 GB; both budgets missed. The machine's speed drifts by 20-30%
-within a day (the previous code measured 28 s warm that morning, 31-36 s now), so compare
-changes in alternating runs: the chain pool and the dropped parameter checks took the warm fit from
-31-36 s to 25-28 s side by side. Cold is nearly all gcc: 141 C modules at about 0.65 s each.
-The time-series model compiles in 17-23 s once, then fits and predicts in 3-5 s; Prophet fits
-in 0.1-0.4 s and draws its 500 samples in 0.02 s.
+Measured on 2026-11-25 on the 2-core project machine (load 1), with the default sampler of
+2 chains x 1500 draws run on a pool of two chain workers: the demo forecast 124 s cold and
+26.6 s warm, peak 1.36 GB; both budgets missed. The machine's speed drifts by 20-30% within a
+day, so compare changes in alternating runs. Warm, sampling is 13 s of it and loading the four
+compiled models 4 s; cold, nearly all the extra time is gcc (about 140 C modules at about
+0.65 s each). The time-series model compiles in 17-23 s once, then fits and predicts in 2-3 s;
+Prophet fits in 0.1-0.3 s and draws its 500 samples in 0.02 s.
 """
 
 from __future__ import annotations
