@@ -72,24 +72,9 @@ def coerce_table(
 ) -> tuple[list[str], list[str], pd.DataFrame | None]:
     """Check a table's shape and give its columns canonical dtypes; values stay as they are."""
     name = spec.name
-    if len(frame) == 0:
-        return (
-            [f"{name}: table is empty (0 rows); export its rows or leave the table out."],
-            [],
-            None,
-        )
-    missing = [c.name for c in spec.required if c.name not in frame.columns]
-    if missing:
-        has = ", ".join(sorted(map(str, frame.columns)))
-        return (
-            [
-                f"{name}.{col}: required column is missing; the table has: {has}. "
-                f"Rename the matching column to '{col}' (or map it with revlab.crm)."
-                for col in missing
-            ],
-            [],
-            None,
-        )
+    shape = shape_problems(spec, len(frame), frame.columns)
+    if shape:
+        return shape, [], None
     problems: list[str] = []
     notes: list[str] = []
     out = frame.copy()
@@ -109,6 +94,20 @@ def coerce_table(
     problems += _required_not_null(spec, frame, out)
     problems += _unique_key(spec, out)
     return problems, notes, out
+
+
+def shape_problems(spec: TableSpec, n_rows: int, columns) -> list[str]:
+    """An empty table, or required columns missing: what can be told without reading rows."""
+    name = spec.name
+    if n_rows == 0:
+        return [f"{name}: table is empty (0 rows); export its rows or leave the table out."]
+    missing = [c.name for c in spec.required if c.name not in columns]
+    has = ", ".join(sorted(map(str, columns)))
+    return [
+        f"{name}.{col}: required column is missing; the table has: {has}. "
+        f"Rename the matching column to '{col}' (or map it with revlab.crm)."
+        for col in missing
+    ]
 
 
 def _coerce_column(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series | None, str]:

@@ -223,6 +223,27 @@ class Source:
         """Several tables as pandas (default: every table present)."""
         return {n: self.to_pandas(n) for n in (names or self.available())}
 
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table present, counted where the data lives."""
+        return {n: int(self.raw(n).count().execute()) for n in self.available()}
+
+    def validate_shape(self, counts: dict[str, int] | None = None) -> None:
+        """Check without reading rows: no table empty, no required column missing.
+
+        The part of :meth:`validate` a warehouse-sized source can afford on every run;
+        raises one SchemaError listing every problem.
+        """
+        from revlab import _rules
+
+        counts = self.row_counts() if counts is None else counts
+        problems = [
+            p
+            for name, n in counts.items()
+            for p in _rules.shape_problems(TABLES[name], n, self.raw(name).columns)
+        ]
+        if problems:
+            raise SchemaError(problems)
+
     def validate(self, *, require: Iterable[str] = (), as_of: Any = None) -> Validated:
         """Validate every table as stored against the contract (see :func:`revlab.validate`)."""
         tables = {n: self.raw(n).to_pandas() for n in self.available()}

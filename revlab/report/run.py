@@ -40,6 +40,11 @@ class ReportResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+#: Rows (all tables together) up to which the report validates a source in full, in memory.
+#: The demo company has about half a million; ten million activities would need several GB.
+FULL_CHECK_MAX_ROWS = 5_000_000
+
+
 def find_notebooks(folder: Path) -> list[Path]:
     """The report's notebooks, in file-name order (01_funnel, 02_propensity, ...)."""
     found = sorted(p for p in Path(folder).glob("*.ipynb") if not p.name.startswith("."))
@@ -49,9 +54,21 @@ def find_notebooks(folder: Path) -> list[Path]:
 
 
 def prepare(
-    *, source: Any, quarter: str, as_of: str, notebooks: Sequence[Path]
+    *,
+    source: Any,
+    quarter: str,
+    as_of: str,
+    notebooks: Sequence[Path],
+    log: Callable[[str], None] = print,
+    full_check_max_rows: int | None = None,
 ) -> tuple[Any, Quarter, str]:
-    """Check the source and the quarter before anything runs; return them resolved."""
+    """Check the source and the quarter before anything runs; return them resolved.
+
+    A source of up to ``full_check_max_rows`` rows in all (default
+    :data:`FULL_CHECK_MAX_ROWS`) is validated in full, which reads every row into memory; a
+    larger one only for what its schema and row counts show (no table empty, no required
+    column missing), and the log says so and how to run the full check.
+    """
     from revlab.present import data_end
     from revlab.sources import DEFAULT_SOURCE, connect, resolve_path
 
@@ -59,7 +76,17 @@ def prepare(
     if "://" not in text:
         text = str(resolve_path(text).resolve())
     src = connect(text)
-    src.validate(as_of=pd.Timestamp.now())
+    limit = FULL_CHECK_MAX_ROWS if full_check_max_rows is None else full_check_max_rows
+    counts = src.row_counts()
+    if sum(counts.values()) <= limit:
+        src.validate(as_of=pd.Timestamp.now())
+    else:
+        src.validate_shape(counts)
+        log(
+            f"{src.label}: {sum(counts.values()):,} rows, more than the {limit:,} the report "
+            "checks row by row; checked its tables' columns and counts only. For the full "
+            f"check (types, keys, references, dates) run: revlab validate --source {text}"
+        )
     if not src.has("opportunities") and not src.has("leads"):
         raise ReportError(
             f"{src.label} has neither leads nor opportunities; the report needs at least one."
@@ -109,7 +136,7 @@ def build(
     specs = {nb: nbparams.declared(nb) for nb in notebooks}
     user = nbparams.resolve(specs, parameters)
     source_text, q, label = prepare(
-        source=source, quarter=quarter, as_of=as_of, notebooks=notebooks
+        source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log
     )
     out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import pytest
 from revlab.cli import main
 from revlab.report import build
 from revlab.report.params import ParameterError
+from revlab.schema import SchemaError
 from revlab.sources import SourceError, connect
 
 
@@ -158,6 +159,42 @@ def test_invalid_data_refused_with_the_problems(tiny_tables, report_env, duckdb_
     bad[bad.index("--source") + 1] = str(source)
     assert main(bad) == 3
     assert "opportunities.amount: 1 row is negative" in capsys.readouterr().err
+
+
+def test_a_source_too_big_for_memory_gets_the_shape_check_and_says_so(
+    tiny_tables, report_env, duckdb_file, monkeypatch
+):
+    from revlab.report import run
+
+    tables = {k: v.copy() for k, v in tiny_tables.items()}
+    tables["opportunities"].loc[0, "amount"] = -1.0  # a row-level problem: not looked for
+    source = duckdb_file(tables, report_env["tmp"] / "big.duckdb")
+    monkeypatch.setattr(run, "FULL_CHECK_MAX_ROWS", 5)
+    said = []
+    kwargs = dict(quarter="2024Q1", as_of="", notebooks=[])
+    run.prepare(source=str(source), log=said.append, **kwargs)
+    assert len(said) == 1 and "more than the 5 the report checks row by row" in said[0]
+    assert f"revlab validate --source {source}" in said[0]
+    # within the limit the same source is refused for its negative amount
+    with pytest.raises(SchemaError, match=r"opportunities.amount: 1 row is negative"):
+        run.prepare(source=str(source), log=said.append, full_check_max_rows=10**6, **kwargs)
+
+
+def test_the_shape_check_names_empty_tables_and_missing_columns(
+    tiny_tables, report_env, duckdb_file
+):
+    from revlab.report import run
+
+    tables = {k: v.copy() for k, v in tiny_tables.items()}
+    tables["leads"] = tables["leads"].drop(columns="channel")
+    tables["activities"] = tables["activities"].iloc[:0]
+    source = duckdb_file(tables, report_env["tmp"] / "broken.duckdb")
+    with pytest.raises(SchemaError) as caught:
+        run.prepare(source=str(source), quarter="2024Q1", as_of="", notebooks=[],
+                    log=lambda _: None, full_check_max_rows=0)  # fmt: skip
+    text = str(caught.value)
+    assert "leads.channel: required column is missing" in text
+    assert "activities: table is empty (0 rows)" in text
 
 
 def test_latest_quarter_resolved_from_the_data(report_env):
