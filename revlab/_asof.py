@@ -4,7 +4,8 @@ Rows created after the date disappear; events after it are blanked (a lead conve
 still open at the date; a deal won later is still open). Where ``stage_history`` exists, an
 opportunity's stage, amount and expected close date are those of its last change on or before
 the date; without it, values that only a closed deal reveals (final stage, actual close date)
-are blanked for deals that closed after the date.
+are blanked for deals that closed after the date. A subscription term's satisfaction score is
+blanked until it was given (``surveyed_at``), or, without that column, until the term ended.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def cut(
         return _leads(known, at)
     if name == "opportunities":
         return _opportunities(known, at, history)
+    if name == "subscriptions":
+        return _subscriptions(known, at)
     return known
 
 
@@ -51,6 +54,25 @@ def _leads(t: ir.Table, at: ir.Value) -> ir.Table:
         changes["opportunity_id"] = ibis.cases(
             (t.converted_at <= at, t.opportunity_id), else_=ibis.null("string")
         )
+    return t.mutate(**changes)
+
+
+def _subscriptions(t: ir.Table, at: ir.Value) -> ir.Table:
+    """Terms with their satisfaction score only where it was known by the date.
+
+    Known means given by then (``surveyed_at``) or, without a date, the term over by then: a
+    score taken during a term but not dated might have been given after the cut.
+    """
+    if "satisfaction" not in t.columns:
+        return t
+    known_by = t.end_date
+    changes = {}
+    if "surveyed_at" in t.columns:
+        known_by = t.surveyed_at.coalesce(t.end_date)
+        changes["surveyed_at"] = _blank_after(t.surveyed_at, at)
+    changes["satisfaction"] = ibis.cases(
+        (known_by <= at, t.satisfaction), else_=ibis.null(t.satisfaction.type())
+    )
     return t.mutate(**changes)
 
 

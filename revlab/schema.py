@@ -175,6 +175,11 @@ TABLES: dict[str, TableSpec] = {
                 _s("subscription_id"),
                 _s("renewed_from", "subscription_id renewed"),
                 _f("satisfaction", "the account's survey score in the term (CSAT 1-5, NPS 0-10)"),
+                _ts(
+                    "surveyed_at",
+                    "when that score was given; without it a score counts as known only once "
+                    "its term has ended",
+                ),
             ),
             key="subscription_id",
             row_label=("account_id", "start_date"),

@@ -119,3 +119,30 @@ def test_password_redacted_in_errors():
     with pytest.raises(SourceError) as info:
         connect("nosuchbackend://alice:s3cret@db.example/x")
     assert "s3cret" not in str(info.value)
+
+
+def test_satisfaction_scores_are_hidden_until_known():
+    ts = pd.to_datetime
+    terms = pd.DataFrame(
+        {
+            "subscription_id": ["S1", "S2", "S3", "S4"],
+            "account_id": ["A1", "A2", "A3", "A4"],
+            "start_date": ts(["2023-01-01", "2023-06-01", "2023-06-01", "2023-06-01"]),
+            "end_date": ts(["2024-01-01", "2024-06-01", "2024-06-01", "2024-06-01"]),
+            "amount": [100.0, 200.0, 300.0, 400.0],
+            "satisfaction": [4.0, 5.0, 2.0, 3.0],
+            # S2 answered mid-term, S3 after the cut, S4 undated: known once its term ends
+            "surveyed_at": ts(["2023-12-01", "2024-01-15", "2024-05-01", None]),
+        }
+    )
+    cut = connect({"subscriptions": terms}).at("2024-03-01").to_pandas("subscriptions")
+    got = cut.set_index("subscription_id")
+    assert got.loc["S1", "satisfaction"] == 4.0 and got.loc["S2", "satisfaction"] == 5.0
+    assert pd.isna(got.loc["S3", "satisfaction"]) and pd.isna(got.loc["S3", "surveyed_at"])
+    assert pd.isna(got.loc["S4", "satisfaction"])
+    undated = connect({"subscriptions": terms.drop(columns="surveyed_at")}).at("2024-03-01")
+    scores = undated.to_pandas("subscriptions").set_index("subscription_id")["satisfaction"]
+    assert scores["S1"] == 4.0 and scores[["S2", "S3", "S4"]].isna().all()  # terms not ended
+    assert (
+        connect({"subscriptions": terms}).to_pandas("subscriptions")["satisfaction"].notna().all()
+    )
