@@ -118,9 +118,10 @@ class BayesianModel:
     def _sample(self, inputs: Any, *, random_seed: int | None = None) -> None:
         """Sample the posterior for ``inputs``; store ``idata_`` and ``diagnostics_``.
 
-        Every chain of every block is one job of a single pool of ``cores`` workers (see
+        Every chain of every block is one job, at most ``cores`` at a time (see
         :mod:`revlab.forecast._chains`), the blocks in the order ``_blocks`` gives them,
-        which should put the costly ones first.
+        which should put the costly ones first; each block's compiled model is loaded as
+        its chains are about to start.
         """
         import logging
 
@@ -128,16 +129,17 @@ class BayesianModel:
         seed = cfg["random_seed"] if random_seed is None else random_seed
         blocks = self._blocks(inputs)
         seqs = np.random.SeedSequence(seed).spawn(len(blocks))
-        jobs = [self._chain_jobs(inputs, b, s) for b, s in zip(blocks, seqs, strict=True)]
+        # loaded one block at a time, as the workers ask: later blocks load while earlier ones
+        # sample
+        jobs = (self._chain_jobs(inputs, b, s) for b, s in zip(blocks, seqs, strict=True))
         quiet = logging.getLogger("pymc")
         level = quiet.level
         quiet.setLevel(logging.ERROR)
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", ".*BLAS.*")
-                flat = [job for block_jobs in jobs for job in block_jobs]
-                results = iter(_chains.run(flat, cores=cfg["cores"]))
-                parts = [_chains.to_idata(bj, [next(results) for _ in bj]) for bj in jobs]
+                done = _chains.run(jobs, cores=cfg["cores"])
+                parts = [_chains.to_idata(block_jobs, results) for block_jobs, results in done]
         finally:
             quiet.setLevel(level)
         idata = parts[0] if len(parts) == 1 else _join(blocks, parts)

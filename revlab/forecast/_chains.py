@@ -1,20 +1,25 @@
-"""Run the NUTS chains of several independently sampled blocks on a pool of forked workers.
+"""Run the NUTS chains of several independently sampled blocks on forked workers.
 
 ``pm.sample`` samples one model at a time: each call re-derives the model's log density to
 assign step methods, compiles start-point functions, forks its own chain processes and
 passes every draw back through a pipe. For a model split into blocks that cost about 1.5 s a
 block, and the cores idle while the slower chain of a block finishes. Here every (block,
-chain) is one job of a single pool, started once per fit; a job runs PyMC's own chain loop
-(``_iter_sample``) on the compiled step and returns the draws as arrays. Each job's draws
-depend only on its seed, so results are the same on one core or many, in any order.
+chain) is one job, run in a process forked as soon as its block is loaded and a core is free;
+a job runs PyMC's own chain loop (``_iter_sample``) on the compiled step and returns the draws
+as arrays. Each job's draws depend only on its seed, so results are the same on one core or
+many, in any order.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
+from collections import deque
+from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Any
 
 import numpy as np
@@ -37,32 +42,88 @@ class Chain:
     draws: int
 
 
-#: The jobs of the fit in progress; forked workers read them from the parent's memory, so
-#: compiled functions are never pickled.
-_JOBS: list[Chain] = []
+def run(
+    blocks: Iterable[list[Chain]], *, cores: int
+) -> list[tuple[list[Chain], list[tuple[dict, list]]]]:
+    """Each block's jobs with their draws (``samples``, ``stats`` as PyMC's trace records them).
 
-
-def run(jobs: list[Chain], *, cores: int) -> list[tuple[dict, list]]:
-    """Draws (``samples``, ``stats`` as recorded by PyMC's trace) of every job, in job order.
-
-    Jobs are handed out in the order given, so list the costly blocks first. Where processes
-    cannot fork (Windows) or this is already a pool's worker, the jobs run here in turn.
+    ``blocks`` may be a generator that loads each block's compiled model as it is asked for:
+    a chain starts in a forked process as soon as its block is loaded and a core is free, so
+    the later blocks load while the first ones sample (the fork gives the worker the compiled
+    functions in memory; nothing compiled is pickled). List the costly blocks first. Where
+    processes cannot fork (Windows) or this is already a worker, the jobs run here in turn.
     """
-    global _JOBS
-    workers = max(1, min(cores, os.cpu_count() or 1, len(jobs)))
+    workers = max(1, min(cores, os.cpu_count() or 1))
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers == 1 or not forkable or multiprocessing.current_process().daemon:
-        return [_run_one(job) for job in jobs]  # the same draws, one after another
-    _JOBS = jobs
+        done = []
+        for jobs in blocks:  # the same draws, one after another
+            done.append((jobs, [_run_one(job) for job in jobs]))
+        return done
+    return _Workers(workers).run(blocks)
+
+
+class _Workers:
+    """At most ``n`` chains at a time, each in a process forked when it starts."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.ctx = multiprocessing.get_context("fork")
+        self.queue: deque[tuple[int, int, Chain]] = deque()
+        self.running: dict[Any, tuple[int, int, Any]] = {}
+        self.results: list[list] = []
+
+    def run(self, blocks: Iterable[list[Chain]]) -> list[tuple[list[Chain], list]]:
+        loaded = []
+        try:
+            for jobs in blocks:
+                k = len(loaded)
+                loaded.append(jobs)
+                self.results.append([None] * len(jobs))
+                self.queue.extend((k, i, job) for i, job in enumerate(jobs))
+                self._collect(timeout=0)
+                self._start()
+            while self.running:
+                self._collect(timeout=None)
+                self._start()
+        finally:
+            for conn, (_, _, proc) in self.running.items():
+                proc.terminate()
+                proc.join()
+                conn.close()
+        return list(zip(loaded, self.results, strict=True))
+
+    def _start(self) -> None:
+        while self.queue and len(self.running) < self.n:
+            k, i, job = self.queue.popleft()
+            recv, send = self.ctx.Pipe(duplex=False)
+            proc = self.ctx.Process(target=_child, args=(job, send), daemon=True)
+            proc.start()
+            send.close()
+            self.running[recv] = (k, i, proc)
+
+    def _collect(self, *, timeout: float | None) -> None:
+        for conn in wait(list(self.running), timeout=timeout):
+            k, i, proc = self.running.pop(conn)
+            try:
+                status, payload = conn.recv()
+            except EOFError:
+                status, payload = "failed", f"the chain's process died (exit code {proc.exitcode})"
+            conn.close()
+            proc.join()
+            if status != "ok":
+                raise RuntimeError(f"chain {i} of block {k} failed:\n{payload}")
+            self.results[k][i] = payload
+
+
+def _child(job: Chain, conn) -> None:
+    """A forked worker: run one chain, send back its draws or the traceback."""
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run_index, range(len(jobs)), chunksize=1)
+        conn.send(("ok", _run_one(job)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        conn.send(("failed", traceback.format_exc()))
     finally:
-        _JOBS = []
-
-
-def _run_index(i: int) -> tuple[dict, list]:
-    return _run_one(_JOBS[i])
+        conn.close()
 
 
 def _run_one(job: Chain) -> tuple[dict, list]:
