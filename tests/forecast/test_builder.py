@@ -143,3 +143,20 @@ def test_chains_give_the_same_draws_on_one_core_or_two_and_again(fresh_cache):
     assert 0.7 * se < low.std() < 1.3 * se
     stats = fits[0].idata_.sample_stats
     assert stats["low__diverging"].shape == (2, 100) and "high__step_size" in stats
+
+
+def test_a_chain_that_fails_in_its_worker_raises_with_its_traceback(monkeypatch):
+    import multiprocessing
+
+    from revlab.forecast import _chains
+
+    def broken(job):
+        if job == 7:
+            raise ValueError(f"chain {job} broke")
+        return job
+
+    monkeypatch.setattr(_chains, "_run_one", broken)  # the forked workers inherit it
+    with pytest.raises(RuntimeError, match=r"(?s)chain 0 of block 1 failed.*ValueError: chain 7"):
+        _chains.run(iter([[1, 2], [7, 8]]), cores=2)
+    assert not multiprocessing.active_children()  # nothing left running
+    assert _chains.run([[1, 2], [3]], cores=2) == [([1, 2], [1, 2]), ([3], [3])]
