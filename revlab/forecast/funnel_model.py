@@ -38,7 +38,7 @@ from revlab.forecast.funnel_data import FunnelData, Rows, collect
 #: Fewest groups (channels, say) for which the pooling scale is learned rather than fixed.
 MIN_POOLED_GROUPS = 5
 #: Independent parts of the likelihood, each sampled as its own small model; costliest first,
-#: so the pool of workers starts on them (a chain of deal outcomes takes about twice as long
+#: so their chains start first (a chain of deal outcomes takes about twice as long
 #: as one of volume or conversion, one of deal size a twentieth).
 BLOCKS = ("outcome", "volume", "conversion", "size")
 
@@ -402,22 +402,22 @@ def _z(x, mu, sigma):
     return (pt.log(x) - mu) / sigma
 
 
-def _log_cdf(x, mu, sigma):
-    """Log P(T <= x) for T ~ LogNormal(mu, sigma), stable in both tails."""
+def _log_phi(z):
+    """Log Phi(z), stable in both tails: the small tail itself, or one minus it."""
     import pytensor.tensor as pt
 
-    z = _z(x, mu, sigma)
     tail = _small_tail(z)
     return pt.switch(z <= 0, tail, pt.log1mexp(tail))
 
 
+def _log_cdf(x, mu, sigma):
+    """Log P(T <= x) for T ~ LogNormal(mu, sigma), stable in both tails."""
+    return _log_phi(_z(x, mu, sigma))
+
+
 def _log_sf(x, mu, sigma):
     """Log P(T > x) for T ~ LogNormal(mu, sigma)."""
-    import pytensor.tensor as pt
-
-    z = _z(x, mu, sigma)
-    tail = _small_tail(z)
-    return pt.switch(z > 0, tail, pt.log1mexp(tail))
+    return _log_phi(-_z(x, mu, sigma))
 
 
 def _log_interval(d: dict, name: str, mu, sigma):

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+from scipy.special import logit
 
 from revlab.forecast import aggregates as agg
 from revlab.forecast import scoring
@@ -93,7 +94,7 @@ def parameter_recovery(model, truth) -> pd.DataFrame:
     frames = []
     for name, by, draws, true, scale in (
         ("conversion", "channel", model.conversion_rate_draws(),
-         truth.conversion_rate("channel"), _logit),
+         truth.conversion_rate("channel"), logit),
         ("deal_size_median", "segment", model.deal_size_median_draws(),
          truth.deal_size_median(), np.log),
     ):  # fmt: skip
@@ -108,11 +109,6 @@ def parameter_recovery(model, truth) -> pd.DataFrame:
         out["z"] = (scale(value) - t.mean(axis=0)) / t.std(axis=0)
         frames.append(out)
     return pd.concat(frames, ignore_index=True)
-
-
-def _logit(p):
-    p = np.asarray(p, dtype=float)
-    return np.log(p) - np.log1p(-p)
 
 
 def recovery_coverage(results: pd.DataFrame) -> pd.Series:

@@ -2,7 +2,7 @@
 
 A two-parameter normal model stands in for the funnel model: it compiles in seconds and
 exercises the same path (cache in memory, cache on disk, tuned NUTS step, cached trace,
-chains of several blocks on a pool of workers).
+chains of several blocks on forked workers).
 """
 
 from __future__ import annotations
