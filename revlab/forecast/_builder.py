@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from revlab.forecast import _chains
+from revlab.forecast import _cflags, _chains
 from revlab.forecast import diagnostics as _diag
 from revlab.forecast._errors import ForecastError
 
@@ -182,11 +182,17 @@ class BayesianModel:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-        compiled = _disk_load(self, key)
-        if compiled is None:
-            model = self._build(inputs, block)
-            compiled = (model, _nuts(model, self.sampler_config_), _start_fn(model), _trace(model))
-            _disk_save(self, key, compiled)
+        with _cflags.compile_flags():  # the flags are in PyTensor's module keys: load as built
+            compiled = _disk_load(self, key)
+            if compiled is None:
+                model = self._build(inputs, block)
+                compiled = (
+                    model,
+                    _nuts(model, self.sampler_config_),
+                    _start_fn(model),
+                    _trace(model),
+                )
+                _disk_save(self, key, compiled)
         _CACHE[key] = compiled
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
