@@ -19,13 +19,13 @@ it).
 
 Usage: ``python benchmarks/bench_forecast.py [--seed 2026]``
 
-Measured on 2026-11-25 on the 2-core project machine (load 1), with the default sampler of
-2 chains x 1500 draws: the demo forecast 102 s cold and 19.4-19.6 s warm in two runs, peak
-1.36 GB; the warm budget met by a hair on a quiet machine, the cold one missed. The machine's
-speed drifts by 20-30% within a day (the same code before its last two changes took 26.6 s an
-hour earlier), so compare changes in alternating runs. Warm, sampling is 13 s of it; cold,
-nearly all the extra time is gcc (about 140 C modules at about 0.65 s each, one at a time).
-The time-series model compiles in 17-23 s once, then fits and predicts in 2-3 s; Prophet fits
+Measured on 2026-11-25 on the 2-core project machine (load 0), with the default sampler of
+2 chains x 1500 draws: the demo forecast 55.9 s cold and 19.7 s warm, peak 1.36 GB; both
+budgets met on a quiet machine, the warm one with little room. The machine's speed drifts by
+20-30% within a day, so compare changes in alternating runs. Warm, sampling is 13 s of it;
+cold, the extra time is compiling about 140 C modules one at a time, with revlab's gcc flags
+(precompiled header, -O1, -g0; revlab/forecast/_cflags.py), which took it from 102 s.
+The time-series model compiles in 8 s once, then fits and predicts in 2-2.5 s; Prophet fits
 in 0.1-0.3 s and draws its 500 samples in 0.02 s.
 """
 
