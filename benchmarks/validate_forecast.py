@@ -75,6 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         + f"; root mean square of their posterior z-scores {recovery['rms_z']:.2f} (1 when "
         "the posterior widths are right)"
     )
+    bias = validate.recovery_bias(results)
+    if not bias.empty:
+        print(
+            "\nMean posterior z-score of each true value over the companies (truth minus "
+            "posterior mean, in posterior sd; about N(0, 1/companies) without a bias):"
+        )
+        print(bias.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        flagged = bias[bias["biased"]]
+        print("groups off 0 beyond chance (a 5% test over them all): "
+              + (", ".join(flagged["parameter"] + " " + flagged["group"]) or "none"))  # fmt: skip
     verdicts = [
         ("80% interval covers 70-90%", 0.70 <= model["coverage_80"] <= 0.90),
         ("mean CRPS beats both baselines", bool((table["crps_ratio"].iloc[1:] > 1).all())),

@@ -30,6 +30,9 @@ QUARTERS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
 METHODS = ("funnel", "seasonal_naive", "stage_weighted")
 #: Posterior interval levels at which parameter recovery is counted.
 RECOVERY_LEVELS = (0.5, 0.9, 0.99)
+#: Standard errors beyond which a group's mean z-score is called a bias: 2.77 is the two-sided
+#: 5% point for nine groups at once (Bonferroni: 0.05 / 9 in each test).
+BIAS_Z = 2.77
 
 
 def forecast_company(
@@ -48,7 +51,8 @@ def forecast_company(
         One row per method: ``seed``, ``quarter``, ``method``, ``actual``, ``ok`` (sampler
         diagnostics passed) and the columns of :func:`scoring.score`. The model's row also
         counts its true parameters inside their posterior intervals (see
-        :func:`parameter_recovery`): ``recovery_n`` and ``recovered_<level>``.
+        :func:`parameter_recovery`): ``recovery_n`` and ``recovered_<level>``, and gives each
+        true value's z-score as ``z__<parameter>__<group>``.
     """
     from revlab import demo
     from revlab.sources import connect
@@ -72,6 +76,7 @@ def forecast_company(
                 "recovery_sum_z2": float((recovery["z"] ** 2).sum()),
             }
             row |= {c.replace("inside", "recovered"): int(inside[c].sum()) for c in inside}
+            row |= {f"z__{p}__{g}": z for p, g, z in recovery[["parameter", "group", "z"]].values}
         rows.append(row | scoring.score(fc.samples, actual))
     return rows
 
@@ -126,6 +131,32 @@ def recovery_coverage(results: pd.DataFrame) -> pd.Series:
     if "recovery_sum_z2" in rows:
         out["rms_z"] = float(np.sqrt(rows["recovery_sum_z2"].sum() / n))
     return pd.Series(out | {"values": int(n)})
+
+
+def recovery_bias(results: pd.DataFrame) -> pd.DataFrame:
+    """Each group's mean posterior z-score over the companies, flagged where it is off 0.
+
+    One company's true value can sit 2.5 sd out by chance; the same group sitting out on the
+    same side company after company is a bias of the model. With calibrated posteriors each
+    z is close to standard normal, so the mean over ``n`` companies has a standard error of
+    ``1/sqrt(n)``; ``biased`` flags a mean beyond :data:`BIAS_Z` of those (a 5% test over
+    the nine groups together).
+
+    Returns
+    -------
+    DataFrame
+        ``parameter``, ``group``, ``companies``, ``mean_z``, ``sd_z`` and ``biased`` (bool).
+    """
+    rows = results[results["method"] == "funnel"]
+    out = []
+    for col in (c for c in rows if c.startswith("z__")):
+        _, parameter, group = col.split("__", 2)
+        z = rows[col].dropna()
+        out.append({"parameter": parameter, "group": group, "companies": len(z),
+                    "mean_z": z.mean(), "sd_z": z.std(ddof=1)})  # fmt: skip
+    table = pd.DataFrame(out, columns=["parameter", "group", "companies", "mean_z", "sd_z"])
+    table["biased"] = table["mean_z"].abs() > BIAS_Z / np.sqrt(table["companies"])
+    return table
 
 
 def run(

@@ -62,6 +62,9 @@ def test_the_model_row_counts_its_true_parameters_inside_nested_intervals(one_co
     counts = [model[f"recovered_{lv}"] for lv in (50, 90, 99)]
     assert counts == sorted(counts) and counts[-1] <= model["recovery_n"]
     assert rows.set_index("method").loc["seasonal_naive", ["recovery_n"]].isna().all()
+    z = model.filter(like="z__").astype(float)
+    assert len(z) == 9 and "z__conversion__referral" in z and "z__deal_size_median__smb" in z
+    assert (z**2).sum() == pytest.approx(model["recovery_sum_z2"])
 
 
 class _Draws:
@@ -107,3 +110,22 @@ def test_parameter_recovery_aligns_groups_and_judges_each_level():
     assert share["50%"] == pytest.approx(1 / 3) and share["99%"] == pytest.approx(2 / 3)
     assert share["values"] == 3
     assert share["rms_z"] == pytest.approx(np.sqrt((table["z"] ** 2).mean()))
+
+
+def test_recovery_bias_flags_a_group_out_on_the_same_side_every_time():
+    rng = np.random.default_rng(named_seed("recovery bias"))
+    n = 40
+    rows = pd.DataFrame({
+        "method": "funnel",
+        "z__conversion__fair": rng.normal(0.0, 1.0, n),  # calibrated: mean within 2.77/sqrt(40)
+        "z__conversion__low": rng.normal(0.0, 1.0, n) - 0.8,  # out on one side each time
+        "z__deal_size_median__smb": np.r_[rng.normal(0.0, 1.0, n - 5), [np.nan] * 5],
+    })  # fmt: skip
+    rows = pd.concat(
+        [rows, pd.DataFrame({"method": ["seasonal_naive"], "z__conversion__low": [9.0]})]
+    )
+    table = validate.recovery_bias(rows).set_index("group")
+    assert table.loc["low", "biased"] and table.loc["low", "mean_z"] < -0.4
+    assert not table.loc["fair", "biased"] and not table.loc["smb", "biased"]
+    assert table.loc["smb", "companies"] == n - 5  # missing values are not counted as zeros
+    assert table.loc["low", "companies"] == n  # only the model's rows
