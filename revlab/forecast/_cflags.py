@@ -41,14 +41,6 @@ PRELUDE = """\
 """
 
 HEADER_NAME = "revlab_prelude.h"
-#: Flags ``CLinker.compile_args`` puts before the compiler's own for every module.
-_LINKER_ARGS = [
-    "-O3",
-    "-fno-math-errno",
-    "-Wno-unused-label",
-    "-Wno-unused-variable",
-    "-Wno-write-strings",
-]
 #: Added after PyTensor's own flags (the last ``-O`` wins, ``-g0`` cancels ``-g``).
 OPTIONS = ["-O1", "-g0", "-pipe"]
 #: A module as PyTensor writes them, small: what the flags are tried on.
@@ -97,11 +89,18 @@ def _extra_flags(compiledir: str, cxx: str, cxxflags: str) -> str:
 
 
 def _is_gcc(cxx: str) -> bool:
+    version = _version(cxx)
+    return "Free Software Foundation" in version and "clang" not in version.lower()
+
+
+@cache
+def _version(cxx: str) -> str:
+    """What ``cxx --version`` prints ('' if it cannot run): which compiler, and in the digest."""
     try:
         out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
-        return False
-    return "Free Software Foundation" in out.stdout and "clang" not in out.stdout.lower()
+        return ""
+    return out.stdout
 
 
 def _linker() -> list[str]:
@@ -110,12 +109,14 @@ def _linker() -> list[str]:
 
 def _build(compiledir: Path, cxx: str) -> Path | None:
     """The header and its ``.gch``, built with the modules' flags and tried; built once."""
-    from pytensor.link.c.cmodule import GCC_compiler, std_include_dirs, std_lib_dirs, std_libs
+    from pytensor.graph.fg import FunctionGraph
+    from pytensor.link.c.basic import CLinker
+    from pytensor.link.c.cmodule import std_include_dirs, std_lib_dirs, std_libs
 
-    flags = [*_LINKER_ARGS, *GCC_compiler.compile_args(), *OPTIONS]
+    # what every module is compiled with: CLinker's own flags and the compiler's, user's included
+    flags = [*CLinker().accept(FunctionGraph([], [])).compile_args(), *OPTIONS]
     includes = [f"-I{d}" for d in std_include_dirs() if d]
-    version = subprocess.run([cxx, "--version"], capture_output=True, text=True).stdout
-    digest = hashlib.sha256("\n".join([PRELUDE, version, *flags, *includes]).encode())
+    digest = hashlib.sha256("\n".join([PRELUDE, _version(cxx), *flags, *includes]).encode())
     folder = compiledir / "revlab_pch" / digest.hexdigest()[:16]
     header, gch, tried = folder / HEADER_NAME, folder / f"{HEADER_NAME}.gch", folder / "tried"
     if tried.is_file() and gch.is_file() and header.is_file():
