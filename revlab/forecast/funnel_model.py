@@ -4,12 +4,12 @@
    per channel (growth rates partially pooled) and a month-of-year season shared by the
    channels, each channel with its own amplitude.
 2. **Lead conversion** — a mixture cure model per channel x segment cell: a lead converts to
-   an opportunity eventually with probability ``q`` (logit partially pooled across channels,
-   segments and their interaction) after a lognormal time; non-converters are disqualified
+   an opportunity eventually with probability ``q`` (logit = channel + segment + their
+   interaction, the last two pooled) after a lognormal time; non-converters are disqualified
    after another lognormal time (when the data records it). Open leads are censored: they
    contribute P(not converted and not disqualified by their age), never a loss.
 3. **Deal outcome** — for each open stage, deals entering it are won eventually with
-   probability ``p`` (logit = stage + segment + channel + stage x segment, pooled), after a
+   probability ``p`` (logit = stage + segment + channel + stage x segment), after a
    lognormal time, or lost after another; open deals are censored at their time in stage.
    The win probability of an open deal therefore falls with its age in the stage, as the
    mixture's posterior odds shift towards the slower lost deals.
@@ -57,7 +57,11 @@ class FunnelModel(BayesianModel):
         "max_weeks": 156,  # weeks of lead volume the trend and season are learned from
         "growth_sigma": 0.5,  # prior sd of yearly log growth of lead volume
         "season_sigma": 0.3,  # prior scale of month-of-year effects on volume
-        "pool_sigma": 0.5,  # prior scale of channel/segment/stage effects on logits
+        "pool_sigma": 0.5,  # prior scale of segment effects on logits
+        # prior scale of channel effects on conversion and winning logits, fixed and wide: a
+        # scale learned from six channels (or a fixed 0.5) pulled the channels with the lowest
+        # and highest rates towards the mean, company after company (see the README)
+        "channel_sigma": 1.0,
         "interaction_sigma": 0.25,  # prior scale of channel x segment, stage x segment terms
         "dispersion_sigma": 0.2,  # prior scale of weekly overdispersion of lead volume
         "time_sigma": 1.0,  # prior scale of log median times between cells
@@ -167,6 +171,8 @@ class FunnelModel(BayesianModel):
         noise). Otherwise the scale is fixed, so effects shrink towards the common value by a
         set amount: with three segments a scale cannot be learned, only guessed, and for log
         median times, which the data pin down well, a learned scale would only add a funnel.
+        Channel effects on rates get a fixed wide scale (``channel_sigma``): thousands of leads
+        per channel pin them down, and any pooling pulled the extreme channels to the mean.
         """
         import pymc as pm
         import pytensor.tensor as pt
@@ -220,7 +226,7 @@ class FunnelModel(BayesianModel):
 
         cfg = self.model_config_
         mu = pm.Normal("conv_mu", -2.5, 1.5)
-        ch = self._effect("conv_channel", cfg["pool_sigma"], "channel", centred=True)
+        ch = self._effect("conv_channel", cfg["channel_sigma"], "channel", learn=False)
         seg = self._effect("conv_segment", cfg["pool_sigma"], "segment")
         inter = self._effect(
             "conv_inter", cfg["interaction_sigma"], ("channel", "segment"), learn=False
@@ -271,7 +277,7 @@ class FunnelModel(BayesianModel):
         n_sg = _n("segment")
         stage = pm.Normal("adv_stage", 1.0, 1.5, dims="stage")
         seg = self._effect("adv_segment", cfg["pool_sigma"], "segment")
-        ch = self._effect("adv_channel", cfg["pool_sigma"], "channel", learn=False)
+        ch = self._effect("adv_channel", cfg["channel_sigma"], "channel", learn=False)
         inter = self._effect(
             "adv_inter", cfg["interaction_sigma"], ("stage", "segment"), learn=False
         )
