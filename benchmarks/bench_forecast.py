@@ -19,9 +19,10 @@ it).
 
 Usage: ``python benchmarks/bench_forecast.py [--seed 2026]``
 
-Measured on 2026-11-25 on the 2-core project machine (load 0), with the default sampler of
-2 chains x 1500 draws: the demo forecast 55.9 s cold and 19.7 s warm, peak 1.36 GB; both
-budgets met on a quiet machine, the warm one with little room. The machine's speed drifts by
+Measured on 2026-12-06 on the 2-core project machine (load 0.4), with the default sampler of
+2 chains x 1500 draws: the demo forecast 49.6 s cold and 17.3 s warm, peak 1.35 GB (55.9 s and
+19.7 s on 2026-11-25 with the same code); both budgets met on a quiet machine, the warm one
+with little room. The machine's speed drifts by
 20-30% within a day, so compare changes in alternating runs. Warm, sampling is 13 s of it;
 cold, the extra time is compiling about 140 C modules one at a time, with revlab's gcc flags
 (precompiled header, -O1, -g0; revlab/forecast/_cflags.py), which took it from 102 s.
