@@ -65,6 +65,29 @@ def win_rate(model: Model, channel_weights, *, by: str) -> np.ndarray:
     return group_mean(w, np.broadcast_to(win, w.shape), by)
 
 
+def stage_advance(model: Model, channel_weights) -> tuple[np.ndarray, np.ndarray]:
+    """True P(a deal leaves stage s forward | it entered s), and the share of entries.
+
+    A deal's outcome is drawn at creation: won, or lost at stage j with ``lost_stage[j]``; so
+    it reaches stage s with probability ``w + (1 - w) * sum(lost_stage[s:])``, and leaves s
+    forward (to the next stage, or won from the last) with the ratio of reaching s + 1 to
+    reaching s, averaged over the intents of the deals that enter s.
+
+    Returns
+    -------
+    rate, share : ndarray
+        Both (stage, segment, channel); ``share`` sums to one over each stage's cells.
+    """
+    w_opp = cell_weights(model, channel_weights).sum(axis=2) * p_opportunity(model)  # (c, g, i)
+    win = model.win_prob.transpose(2, 1, 0)
+    tail = np.cumsum(model.lost_stage[::-1])[::-1]  # P(lost at s or later | lost)
+    reach = [win + (1 - win) * t for t in tail] + [win]
+    entered = np.stack([(w_opp * reach[s]).sum(-1) for s in range(len(tail))])  # (s, c, g)
+    left = np.stack([(w_opp * reach[s + 1]).sum(-1) for s in range(len(tail))])
+    share = entered / entered.sum(axis=(1, 2), keepdims=True)
+    return (left / entered).transpose(0, 2, 1), share.transpose(0, 2, 1)
+
+
 def won_amount_median(model: Model, channel_weights, *, by: str) -> np.ndarray:
     """True median amount of won deals per level of ``by`` (a lognormal mixture's median)."""
     if by not in AXES:

@@ -8,6 +8,8 @@ Definitions (all "true" values are exact consequences of the simulator's paramet
   fully matured cohorts estimates.
 - ``win_rate(by)``: P(won | opportunity), averaged over the mix of opportunities.
 - ``deal_size_median(by)``: median amount of won deals (amount does not depend on winning).
+- ``stage_advance_rate()``: P(a deal that enters a stage leaves it forward, to the next stage
+  or won) per stage, segment and channel, with each cell's share of the stage's entries.
 - ``buy_probability(as_of, horizon_days)``: for each lead open at ``as_of`` (created on or
   before it, not converted, not disqualified by then), P(it converts to an opportunity, i.e.
   gets ``converted_at``, in ``(as_of, as_of + horizon_days]`` | its stage, time in stage and
@@ -198,6 +200,19 @@ class DemoTruth:
         """True median amount of won deals per ``by`` level (columns ``<by>``, ``median``)."""
         med = _rates.won_amount_median(self.model, self.channel_weights(), by=by)
         return pd.DataFrame({by: list(_rates.LABELS[by]), "median": med})
+
+    def stage_advance_rate(self) -> pd.DataFrame:
+        """True P(leave the stage forward | entered it), per stage, segment and channel.
+
+        Columns ``stage``, ``segment``, ``channel``, ``rate`` and ``share`` (the cell's share of
+        the deals entering that stage).
+        """
+        rate, share = _rates.stage_advance(self.model, self.channel_weights())
+        cells = pd.MultiIndex.from_product(
+            [DEAL_STAGES, SEGMENTS, CHANNELS], names=["stage", "segment", "channel"]
+        )
+        frame = pd.DataFrame({"rate": rate.ravel(), "share": share.ravel()}, index=cells)
+        return frame.reset_index()
 
     def churn_rate(self) -> pd.DataFrame:
         """True annual churn probability at renewal, per segment (``segment``, ``rate``).

@@ -60,6 +60,30 @@ def test_win_rate_matches_closed_deals(truth, tables):
     assert 0.2 < truth.win_rate().rate.mean() < 0.35
 
 
+def test_stage_advance_rates_match_the_deals_hidden_paths(truth):
+    """Each stage's true forward rate is the share of simulated deals entering it that go on."""
+    from revlab.demo._params import DEAL_STAGES
+
+    true = truth.stage_advance_rate()
+    assert np.allclose(true.groupby("stage")["share"].sum(), 1.0)
+    deals = truth.deals
+    died = deals["lost_stage"].map({s: i for i, s in enumerate(DEAL_STAGES)})
+    died = died.where(~deals["will_win"], len(DEAL_STAGES)).to_numpy(float)
+    for i, stage in enumerate(DEAL_STAGES):
+        cells = true[true["stage"] == stage]
+        for segment, part in cells.groupby("segment"):
+            entered = (died >= i) & (deals["segment"] == segment).to_numpy()
+            p = (part["rate"] * part["share"]).sum() / part["share"].sum()
+            k, n = (died[entered] > i).sum(), entered.sum()
+            assert abs(binomial_z(k, n, p)) < 3, (stage, segment, k / n, p)
+    # winning is the product of leaving every stage forward
+    win = true.pivot_table("rate", ["segment", "channel"], "stage").prod(axis=1)
+    first = true[true["stage"] == DEAL_STAGES[0]].set_index(["segment", "channel"])["share"]
+    by_segment = (win * first).groupby("segment").sum() / first.groupby("segment").sum()
+    expected = truth.win_rate("segment").set_index("segment")["rate"]
+    assert np.allclose(by_segment.reindex(expected.index), expected, rtol=1e-9)
+
+
 def test_deal_size_median_splits_won_amounts_in_half(truth, tables):
     won = tables["opportunities"].query("is_won")
     for seg, median in truth.deal_size_median().set_index("segment")["median"].items():

@@ -63,8 +63,44 @@ def test_the_model_row_counts_its_true_parameters_inside_nested_intervals(one_co
     assert counts == sorted(counts) and counts[-1] <= model["recovery_n"]
     assert rows.set_index("method").loc["seasonal_naive", ["recovery_n"]].isna().all()
     z = model.filter(like="z__").astype(float)
-    assert len(z) == 9 and "z__conversion__referral" in z and "z__deal_size_median__smb" in z
-    assert (z**2).sum() == pytest.approx(model["recovery_sum_z2"])
+    assert "z__conversion__referral" in z and "z__deal_size_median__smb" in z
+    stages = z.filter(like="z__stage_advance__")
+    assert list(stages.index.str.removeprefix("z__stage_advance__")) == [
+        "discovery", "demo", "proposal", "negotiation"
+    ]  # fmt: skip
+    assert stages.notna().all() and len(z) == 9 + 4
+    assert (z.drop(stages.index) ** 2).sum() == pytest.approx(model["recovery_sum_z2"])
+
+
+def test_stage_recovery_weights_the_cells_by_the_truths_entries():
+    """Forward rates averaged with the truth's shares; z on the log-odds scale."""
+    a = np.empty((20_001, 2, 1, 2))  # draws of P(forward): (draw, stage, segment, channel)
+    u = norm.ppf((np.arange(20_001) + 0.5) / 20_001)
+    a[:, 0, 0, 0], a[:, 0, 0, 1] = 0.8, 0.6
+    a[:, 1, 0, :] = 1 / (1 + np.exp(-(1.0 + 0.1 * u)))[:, None]  # logit ~ N(1, 0.1)
+
+    class Fit:
+        data_ = SimpleNamespace(stages=("s1", "s2"), segments=("g",), channels=("a", "b"))
+        idata_ = None
+
+    class Truth:
+        def stage_advance_rate(self):
+            return pd.DataFrame({
+                "stage": ["s1", "s1", "s2", "s2", "s3"], "segment": "g",
+                "channel": ["a", "b", "a", "b", "a"],
+                "rate": [0.8, 0.6, 0.75, 0.75, 0.5], "share": [0.25, 0.75, 0.5, 0.5, 1.0],
+            })  # fmt: skip
+
+    import revlab.forecast.simulate as simulate
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(simulate, "posterior_arrays", lambda model: {"a": a})
+        table = validate.stage_recovery(Fit(), Truth()).set_index("stage")
+    assert list(table.index) == ["s1", "s2"]  # the model's stages only, in its order
+    assert table.loc["s1", "truth"] == pytest.approx(0.25 * 0.8 + 0.75 * 0.6)
+    assert table.loc["s1", "mean"] == pytest.approx(0.65)
+    # truth logit(0.75) = 1.0986 against a posterior logit N(1, 0.1): z close to 0.99
+    assert table.loc["s2", "z"] == pytest.approx((np.log(3) - 1.0) / 0.1, abs=0.01)
 
 
 class _Draws:
