@@ -113,8 +113,7 @@ def parameter_recovery(model, truth) -> pd.DataFrame:
         for level in RECOVERY_LEVELS:
             lower, upper = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
             out[f"inside_{round(level * 100)}"] = (lower <= value) & (value <= upper)
-        t = scale(draws)
-        out["z"] = (scale(value) - t.mean(axis=0)) / t.std(axis=0)
+        out["z"] = _z_score(value, draws, scale)
         frames.append(out)
     return pd.concat(frames, ignore_index=True)
 
@@ -138,21 +137,26 @@ def stage_recovery(model, truth) -> pd.DataFrame:
     data = model.data_
     true = truth.stage_advance_rate().set_index(["stage", "segment", "channel"])
     cells = pd.MultiIndex.from_product([data.stages, data.segments, data.channels])
-    true = true.reindex(cells)
+    true = true.loc[cells]  # a cell of the model's the truth lacks is an error, not a zero
     shape = (len(data.stages), len(data.segments), len(data.channels))
     rate, share = (true[c].to_numpy(float).reshape(shape) for c in ("rate", "share"))
-    share = np.nan_to_num(share) / np.nansum(share, axis=(1, 2), keepdims=True)
-    value = np.nansum(rate * share, axis=(1, 2))
+    share = share / share.sum(axis=(1, 2), keepdims=True)
+    value = (rate * share).sum(axis=(1, 2))
     draws = (posterior_arrays(model)["a"] * share[None]).sum(axis=(2, 3))  # (draw, stage)
-    t = logit(draws)
     return pd.DataFrame(
         {
             "stage": list(data.stages),
             "truth": value,
             "mean": draws.mean(axis=0),
-            "z": (logit(value) - t.mean(axis=0)) / t.std(axis=0),
+            "z": _z_score(value, draws, logit),
         }
     )
+
+
+def _z_score(value: np.ndarray, draws: np.ndarray, scale) -> np.ndarray:
+    """How many posterior sd each true value lies from the posterior mean, on ``scale``."""
+    t = scale(draws)
+    return (scale(value) - t.mean(axis=0)) / t.std(axis=0)
 
 
 def recovery_coverage(results: pd.DataFrame) -> pd.Series:

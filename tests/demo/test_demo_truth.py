@@ -8,6 +8,7 @@ import pytest
 from demo_helpers import END, binomial_z
 from scipy import stats
 
+from revlab.demo._params import DEAL_STAGES
 from revlab.periods import Quarter
 
 YEAR = pd.Timedelta(days=365)
@@ -62,8 +63,6 @@ def test_win_rate_matches_closed_deals(truth, tables):
 
 def test_stage_advance_rates_match_the_deals_hidden_paths(truth):
     """Each stage's true forward rate is the share of simulated deals entering it that go on."""
-    from revlab.demo._params import DEAL_STAGES
-
     true = truth.stage_advance_rate()
     assert np.allclose(true.groupby("stage")["share"].sum(), 1.0)
     deals = truth.deals

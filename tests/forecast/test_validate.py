@@ -153,7 +153,7 @@ def test_recovery_bias_flags_a_group_out_on_the_same_side_every_time():
     n = 40
     rows = pd.DataFrame({
         "method": "funnel",
-        "z__conversion__fair": rng.normal(0.0, 1.0, n),  # calibrated: mean within 2.77/sqrt(40)
+        "z__conversion__fair": rng.normal(0.0, 1.0, n),  # calibrated: mean within 2.39/sqrt(40)
         "z__conversion__low": rng.normal(0.0, 1.0, n) - 0.8,  # out on one side each time
         "z__deal_size_median__smb": np.r_[rng.normal(0.0, 1.0, n - 5), [np.nan] * 5],
     })  # fmt: skip
