@@ -20,6 +20,8 @@ from typing import Literal
 
 import pandas as pd
 
+from revlab.errors import DataError
+
 Kind = Literal["string", "timestamp", "float", "bool"]
 
 #: pandas dtype of each column kind in the canonical tables.
@@ -31,7 +33,7 @@ PANDAS_DTYPES: dict[str, str] = {
 }
 
 
-class SchemaError(ValueError):
+class SchemaError(DataError):
     """A dataset breaks the data contract; the message lists every problem and its fix."""
 
     def __init__(self, problems: Iterable[str]):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from revlab.errors import DataError, Shortfall
 from revlab.schema import TABLES, SchemaError, Validated, validate
 
 if TYPE_CHECKING:
@@ -26,8 +27,12 @@ FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 IBIS_TYPES = {"string": "string", "timestamp": "timestamp", "float": "float64", "bool": "boolean"}
 
 
-class SourceError(ValueError):
+class SourceError(DataError):
     """A source cannot be reached or does not hold what was asked of it."""
+
+
+class MissingTable(SourceError, Shortfall):
+    """An analysis needs a table the source does not hold (a thin source, not a bad one)."""
 
 
 def resolve_path(path: str | os.PathLike) -> Path:
@@ -181,9 +186,12 @@ class Source:
         """Raise a clear error naming the missing tables an analysis needs."""
         missing = [n for n in names if not self.has(n)]
         if missing:
-            raise SourceError(
-                f"{analysis} needs table(s) {', '.join(missing)}, which {self.label} does not "
-                f"have (it has: {', '.join(self.available()) or 'none'})."
+            tables = " and ".join(missing)
+            raise MissingTable(
+                analysis,
+                f"the data have no {tables} table{'s' if len(missing) > 1 else ''} (they have: "
+                f"{', '.join(self.available()) or 'none'})",
+                enable=f"Add {tables} to enable it.",
             )
 
     def raw(self, name: str) -> ir.Table:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from revlab.errors import DataError
 
-class ForecastError(ValueError):
+
+class ForecastError(DataError):
     """The data cannot support the forecast asked for; the message says why and the fix."""
 
 

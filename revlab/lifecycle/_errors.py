@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from revlab.errors import DataError
 
-class LifecycleError(ValueError):
+
+class LifecycleError(DataError):
     """The data cannot support this lifecycle estimate; the message says why and what to do."""

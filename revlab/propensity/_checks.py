@@ -11,8 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from revlab.errors import DataError
 
-class PropensityError(ValueError):
+
+class PropensityError(DataError):
     """Data that a propensity model cannot learn from or score, with the fix."""
 
 

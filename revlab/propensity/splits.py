@@ -17,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from revlab.errors import DataError
 
-class SplitError(ValueError):
+
+class SplitError(DataError):
     """The data cannot be split as asked (too little history, an empty side, a random split)."""
 
 
