@@ -48,7 +48,9 @@ def test_dict_source_and_validation(tiny_tables):
 
 def test_missing_table_error_names_what_exists(tiny_tables):
     src = connect({"leads": tiny_tables["leads"]})
-    with pytest.raises(SourceError, match=r"needs table\(s\) opportunities.*it has: leads"):
+    with pytest.raises(
+        SourceError, match=r"the data have no opportunities table \(they have: leads\)"
+    ):
         src.require("opportunities", analysis="win rates")
 
 

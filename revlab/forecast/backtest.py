@@ -63,6 +63,11 @@ def backtest(
         of :func:`scoring.score`, plus ``ok`` (sampler diagnostics passed; True for
         baselines) and ``note`` (why a method could not forecast, when it could not).
     """
+    if quarters < 1:
+        raise ForecastError(
+            f"no past quarter was asked for (quarters={quarters}); ask for one or more "
+            "(the report's backtest_quarters) to see how past forecasts held."
+        )
     methods = list(methods)
     unknown = set(methods) - set(BACKTEST_METHODS)
     if unknown:

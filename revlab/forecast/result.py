@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from revlab.forecast._errors import ForecastError
 from revlab.periods import Quarter
 
 if TYPE_CHECKING:
@@ -54,6 +55,27 @@ class QuarterForecast:
     def trustworthy(self) -> bool:
         """False when the fit behind the forecast failed its sampler diagnostics."""
         return self.diagnostics is None or self.diagnostics.ok
+
+    def checked(self) -> QuarterForecast:
+        """The forecast itself, or a ForecastError when its fit failed the sampler diagnostics.
+
+        A report shows no numbers of an untrusted fit: a section that reads the forecast
+        through ``checked()`` is skipped with the diagnostics' verdict instead.
+        """
+        if not self.trustworthy:
+            raise ForecastError(
+                f"the fit behind the forecast of {self.quarter} failed its sampler diagnostics "
+                f"({self.diagnostics.message()}), so its numbers are not shown: numbers from a "
+                "fit that has not converged can be confidently wrong. Run again with more tune "
+                "and draws (or more chains); the diagnostics table shows which parameters failed."
+            )
+        return self
+
+    def booked(self) -> float:
+        """Expected bookings already won by the as-of date (0 when the method has no split)."""
+        if self.sources is None or "booked" not in self.sources.columns:
+            return 0.0
+        return float(self.sources["booked"].mean())
 
     def quantile(self, q: float | list[float]) -> float | np.ndarray:
         """Quantile(s) of the quarter's bookings."""
@@ -102,7 +124,7 @@ class QuarterForecast:
             is the as-of date with what is already booked.
         """
         if self.paths is None or self.path_times is None:
-            raise ValueError(f"the {self.method} forecast has no path through the quarter.")
+            raise ForecastError(f"the {self.method} forecast has no path through the quarter.")
         booked = self.sources["booked"].iloc[0] if self.sources is not None else np.nan
         start = np.full((self.paths.shape[0], 1), booked)
         paths = np.hstack([start, self.paths]) if np.isfinite(booked) else self.paths
@@ -124,7 +146,9 @@ class QuarterForecast:
             ``source``, ``label``, ``mean``, ``p10``, ``p90``, ``share``.
         """
         if self.sources is None:
-            raise ValueError(f"the {self.method} forecast does not split bookings by source.")
+            raise ForecastError(
+                f"the {self.method} forecast does not split bookings by where they come from."
+            )
         s = self.sources
         total = float(s.sum(axis=1).mean())
         return pd.DataFrame(

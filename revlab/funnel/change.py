@@ -15,6 +15,7 @@ import pandas as pd
 
 from revlab.funnel import _base, closing, conversion, inventory, volume
 from revlab.funnel.inventory import ALL
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.sources import Source
 
@@ -77,6 +78,7 @@ def _lead_to_customer(src: Source, q: Quarter, within_days: int) -> float:
     return float(row["rate"].iloc[0]) if len(row) else np.nan
 
 
+@requires(one_of=("leads", "opportunities"), analysis="Headline figures")
 def headline(
     src: Source,
     *,
@@ -142,6 +144,7 @@ def _closing_figures(s: Source, q: Quarter) -> dict[str, float]:
     return out
 
 
+@requires(one_of=("leads", "opportunities"), analysis="Headline figures")
 def compare(
     src: Source,
     *,

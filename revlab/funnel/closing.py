@@ -15,6 +15,7 @@ import pandas as pd
 
 from revlab import rates
 from revlab.funnel import _base
+from revlab.needs import requires
 from revlab.periods import Quarter, quarters_between
 from revlab.sources import Source
 
@@ -69,6 +70,7 @@ def _open_at_starts(src: Source, by: list[str], quarters: list[Quarter]) -> pd.D
     return pd.DataFrame(rows, columns=[*by, "quarter", "open_at_start"])
 
 
+@requires("opportunities", analysis="Closing by quarter")
 def closing_by_quarter(
     src: Source,
     *,
@@ -124,6 +126,7 @@ def closing_by_quarter(
     return out[cols].sort_values(["quarter", *by], ignore_index=True)
 
 
+@requires("opportunities", analysis="Closing")
 def closing(
     src: Source,
     *,
@@ -135,6 +138,7 @@ def closing(
     return closing_by_quarter(src, first=quarter, by=by, level=level)
 
 
+@requires("opportunities", "targets", analysis="Pipeline coverage")
 def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     """Open pipeline at the quarter's start expected to close in it, against the target.
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from revlab import rates
 from revlab.funnel import _base
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.sources import Source
 
@@ -61,6 +62,7 @@ def _event_day(m: ir.Table, start: str, to: str) -> ir.Value:
     return ibis.cases((m[f"{to}_at"].isnull(), ibis.null("int64")), (day < 1, 1), else_=day)
 
 
+@requires("leads", analysis="Conversion curves")
 def conversion_curve(
     src: Source,
     *,
@@ -141,6 +143,7 @@ def _within_counts(m: ir.Table, to: str, within_days: Sequence[int], at: pd.Time
     return out
 
 
+@requires("leads", analysis="Conversion rates")
 def conversion_rate(
     src: Source,
     *,
@@ -192,6 +195,7 @@ def _cohort_grid(first: pd.Timestamp, at: pd.Timestamp, cohort: str) -> pd.DataF
     )
 
 
+@requires("leads", analysis="Conversion by cohort")
 def conversion_by_cohort(
     src: Source,
     *,
@@ -258,6 +262,7 @@ def matured_quarter(src: Source, *, within_days: int = 180) -> Quarter:
     return q
 
 
+@requires("leads", analysis="Stage funnel")
 def funnel_stages(
     src: Source,
     *,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from revlab import rates
 from revlab.funnel import _base, _intervals
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.sources import Source
 
@@ -22,6 +23,7 @@ __all__ = ["inventory_aging", "inventory_at", "inventory_flow", "stage_times"]
 ALL = "all"
 
 
+@requires(one_of=("leads", "opportunities"), analysis="Inventory flow")
 def inventory_flow(
     src: Source,
     *,
@@ -101,6 +103,7 @@ def _summarise(hist: pd.DataFrame, level: float) -> pd.Series:
     return pd.Series(out)
 
 
+@requires(one_of=("leads", "opportunities"), analysis="Prospect inventory")
 def inventory_at(
     src: Source,
     *,
@@ -143,6 +146,7 @@ def inventory_at(
     return _in_stage_order(out[cols], by)
 
 
+@requires(one_of=("leads", "opportunities"), analysis="Inventory aging")
 def inventory_aging(
     src: Source,
     *,
@@ -183,6 +187,7 @@ def inventory_aging(
     return _in_stage_order(out, [*by, "age_bucket"])
 
 
+@requires(one_of=("leads", "opportunities"), analysis="Time in stage")
 def stage_times(
     src: Source, *, quarter: Quarter | str, by: str | Sequence[str] | None = None
 ) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from revlab.funnel import _base
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.sources import Source
 
@@ -16,6 +17,7 @@ __all__ = ["cost_per_name", "new_names"]
 ALL = "all"
 
 
+@requires("leads", analysis="New names")
 def new_names(
     src: Source,
     *,
@@ -79,6 +81,7 @@ def _outcomes(src: Source, q: Quarter) -> pd.DataFrame:
     return leads.group_by("channel").aggregate(**aggs).to_pandas()
 
 
+@requires("leads", "marketing_spend", analysis="Cost per name")
 def cost_per_name(src: Source, *, quarter: Quarter | str, total: bool = True) -> pd.DataFrame:
     """Marketing spend per new name, per opportunity and per won deal, by channel, in a quarter.
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from revlab._rules import examples
 from revlab.lifecycle._errors import LifecycleError
+from revlab.needs import requires
 from revlab.periods import quarter_label
 from revlab.schema import TABLES, SchemaError
 from revlab.sources import Source
@@ -131,6 +132,7 @@ def _predecessors(subs: pd.DataFrame, grace_days: float) -> np.ndarray:
     return pred
 
 
+@requires("subscriptions", analysis="Contract terms")
 def terms(src: Source, *, grace_days: float = GRACE_DAYS, cohort: str = "year") -> pd.DataFrame:
     """Every contract term with its place in its customer's chain and its renewal outcome.
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revlab.errors import NotRequested
 from revlab.lifecycle._errors import LifecycleError
 
 __all__ = [
@@ -38,16 +39,24 @@ __all__ = [
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 
 
-def read_cdnow(path: str | os.PathLike) -> pd.DataFrame:
+def read_cdnow(path: str | os.PathLike, *, parameter: str | None = None) -> pd.DataFrame:
     """CDNOW transactions (``CDNOW_sample.txt`` or ``CDNOW_master.txt``) as a tidy frame.
+
+    An empty path means the run was given no file: a :class:`~revlab.errors.NotRequested` naming
+    the notebook ``parameter`` to set, so the optional section says so and is skipped.
 
     Returns
     -------
     DataFrame
         ``customer_id`` (text), ``date`` (``datetime64[us]``), ``cds``, ``amount`` (dollars).
     """
+    if not str(path).strip():
+        setting = f"the analyst sets {parameter}" if parameter else "pass its path"
+        raise NotRequested(
+            "CDNOW", "this run was given no CDNOW sample", enable=f"To show it, {setting}."
+        )
     if not os.path.exists(path):
-        raise FileNotFoundError(
+        raise LifecycleError(
             f"{path}: no CDNOW file here; it is CDNOW_sample.txt or CDNOW_master.txt from the "
             "Lifetimes package (whitespace-separated, no header)."
         )

@@ -18,6 +18,7 @@ import pandas as pd
 from revlab import rates
 from revlab.lifecycle import _terms
 from revlab.lifecycle._errors import LifecycleError
+from revlab.needs import requires
 from revlab.periods import Quarter, quarters_between
 from revlab.sources import Source
 
@@ -167,6 +168,7 @@ def _quarter_retention(t, q: Quarter, rng, n_boot: int, level: float) -> dict:
     return {k: row[k] for k in [*order, "grr_upper", "logo_retention"]}
 
 
+@requires("subscriptions", analysis="Retention in brief")
 def quarter_summary(
     src: Source,
     *,

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from revlab import rates
+from revlab.errors import Shortfall
 from revlab.lifecycle import _logit, _terms
 from revlab.lifecycle._errors import LifecycleError
 from revlab.sources import Source
@@ -70,7 +71,14 @@ def bands(scores: pd.Series, *, scale: str = "auto") -> pd.Series:
 
 
 def _due_terms(data: Source | pd.DataFrame, grace_days: float) -> pd.DataFrame:
+    """Terms whose renewal is due; a Shortfall when no term carries a satisfaction score."""
     t = data if isinstance(data, pd.DataFrame) else _terms.terms(data, grace_days=grace_days)
+    if not t["satisfaction"].notna().any():
+        raise Shortfall(
+            "Satisfaction",
+            "no contract term carries a satisfaction score",
+            enable="Add satisfaction (each term's CSAT or NPS score) to subscriptions.",
+        )
     return t[t["due"]].assign(renewed=lambda d: d["renewed"].astype(bool))
 
 

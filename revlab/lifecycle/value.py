@@ -20,6 +20,7 @@ from scipy import special, stats
 
 from revlab.lifecycle import _terms
 from revlab.lifecycle.contractual import ChurnModel, _discounted_terms
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.sources import Source, SourceError
 
@@ -112,6 +113,7 @@ def lifetime_value(
     return out
 
 
+@requires("marketing_spend", "leads", "opportunities", analysis="Acquisition cost")
 def acquisition_cost(
     src: Source,
     *,

@@ -15,10 +15,8 @@ frames come back.
   expected value of the open pipeline, with no look-ahead.
 - :func:`check_history` / :func:`validate_history`: history rows before a deal's creation,
   changes out of time order, histories that contradict the deal's final state.
-- :func:`missing_inputs`: what a source lacks for these analyses (empty when all can run).
 """
 
-from revlab.pipeline._base import missing_inputs
 from revlab.pipeline.checks import check_history, validate_history
 from revlab.pipeline.expected import DEFAULT_STAGE_WEIGHTS, calibrated_win_rates, expected_value
 from revlab.pipeline.slips import close_date_pushes, slip_analysis
@@ -33,7 +31,6 @@ __all__ = [
     "closed_in_window",
     "close_date_pushes",
     "expected_value",
-    "missing_inputs",
     "movements",
     "open_pipeline",
     "pipeline_at",

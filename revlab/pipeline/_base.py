@@ -12,6 +12,10 @@ from revlab.periods import Quarter
 from revlab.schema import OPPORTUNITY_STAGES
 from revlab.sources import Source, SourceError
 
+#: Tables every history-based analysis needs, and the column the slip-aware ones add.
+HISTORY = ("opportunities", "stage_history")
+CLOSE_DATES = ("stage_history.close_date",)
+
 #: Normalised names of the two closed stages (lower case, no spaces, underscores or dashes), so
 #: canonical ``closed_won`` and CRM spellings such as ``Closed Won`` are both recognised.
 WON_STAGE, LOST_STAGE = "closedwon", "closedlost"
@@ -55,31 +59,6 @@ def cut(src: Source, at: str | pd.Timestamp | None) -> Source:
             "; the data after it are not to be seen: pass an earlier date, or a later as_of."
         )
     return src.at(at)
-
-
-def missing_inputs(src: Source) -> list[str]:
-    """What the pipeline analyses need and ``src`` lacks: tables, or ``stage_history.close_date``.
-
-    Empty when every analysis of :mod:`revlab.pipeline` can run; a notebook shows
-    ``present.skipped(..., needs=missing_inputs(src))`` otherwise.
-    """
-    missing = [t for t in ("opportunities", "stage_history") if not src.has(t)]
-    if not missing and "close_date" not in src.raw("stage_history").columns:
-        missing.append("stage_history.close_date")
-    return missing
-
-
-def require_history(src: Source, analysis: str, columns: Iterable[str] = ()) -> None:
-    """Raise SourceError unless ``opportunities`` and ``stage_history`` with ``columns`` exist."""
-    src.require("opportunities", "stage_history", analysis=analysis)
-    have = src.raw("stage_history").columns
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise SourceError(
-            f"{analysis} needs stage_history.{', stage_history.'.join(missing)} (the values after "
-            f"each change, as Salesforce's OpportunityHistory exports them), which {src.label} "
-            "does not have; add the column(s) to stage_history."
-        )
 
 
 def group_columns(by: str | Sequence[str] | None) -> list[str]:

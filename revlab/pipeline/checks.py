@@ -20,6 +20,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from revlab.needs import requires
 from revlab.pipeline import _base
 from revlab.schema import SchemaError
 from revlab.sources import Source
@@ -32,9 +33,9 @@ _SINGULAR = {"are": "is", "share": "shares", "come": "comes", "end": "ends"}
 AMOUNT_TOLERANCE = 0.01
 
 
+@requires(*_base.HISTORY, analysis="Deal history check")
 def check_history(src: Source) -> list[str]:
     """Every problem of ``stage_history`` (see the module docstring); empty when it is sound."""
-    _base.require_history(src, "checking the deal history")
     full = src.at(None)
     h, o = full.table("stage_history"), full.table("opportunities")
     won, lost = _base.closed_stages(h)
@@ -46,6 +47,7 @@ def check_history(src: Source) -> list[str]:
     return [p for p in problems if p]
 
 
+@requires(*_base.HISTORY, analysis="Deal history check")
 def validate_history(src: Source) -> None:
     """Raise one :class:`~revlab.schema.SchemaError` listing every problem of the history."""
     problems = check_history(src)

@@ -22,6 +22,7 @@ import ibis
 import pandas as pd
 
 from revlab import rates
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.pipeline import _base
 from revlab.pipeline.snapshot import open_pipeline
@@ -40,6 +41,7 @@ DEFAULT_STAGE_WEIGHTS: dict[str, float] = {
 }
 
 
+@requires(*_base.HISTORY, analysis="History-calibrated win rates")
 def calibrated_win_rates(
     src: Source,
     *,
@@ -74,7 +76,6 @@ def calibrated_win_rates(
     ----------
     Wilson (1927), JASA 22; Brown, Cai & DasGupta (2001), Statistical Science 16(2).
     """
-    _base.require_history(src, "history-calibrated win rates")
     by = _base.group_columns(by)
     s = _base.cut(src, at)
     h, o = s.table("stage_history"), s.table("opportunities")
@@ -109,6 +110,7 @@ def calibrated_win_rates(
     return rates.add_rate(counts.reset_index(drop=True), k="won", n="n", level=level)
 
 
+@requires(*_base.HISTORY, analysis="Expected value of the pipeline")
 def expected_value(
     src: Source,
     *,

@@ -19,12 +19,18 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revlab import rates
+from revlab.needs import requires
 from revlab.pipeline import _base
 from revlab.sources import Source
 
 __all__ = ["close_date_pushes", "slip_analysis"]
 
 
+@requires(
+    *_base.HISTORY,
+    columns=_base.CLOSE_DATES,
+    analysis="Close-date pushes",
+)
 def close_date_pushes(src: Source, *, deals: ir.Table | None = None) -> ir.Table:
     """Pushes of the expected close date per pushed deal (engine expression).
 
@@ -41,7 +47,6 @@ def close_date_pushes(src: Source, *, deals: ir.Table | None = None) -> ir.Table
         ``opportunity_id``, ``pushes`` (number of pushes, at least 1) and ``pushed_days``
         (total days its close date moved later by pushes). Deals never pushed have no row.
     """
-    _base.require_history(src, "slip analysis", columns=("close_date",))
     h = src.table("stage_history")
     if deals is not None:
         h = h.semi_join(deals, "opportunity_id")
@@ -57,6 +62,11 @@ def close_date_pushes(src: Source, *, deals: ir.Table | None = None) -> ir.Table
     )
 
 
+@requires(
+    *_base.HISTORY,
+    columns=_base.CLOSE_DATES,
+    analysis="Slipped deals",
+)
 def slip_analysis(
     src: Source,
     *,

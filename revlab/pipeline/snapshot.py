@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import ibis.expr.types as ir
 import pandas as pd
 
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.pipeline import _base
 from revlab.sources import Source
@@ -31,6 +32,7 @@ PIPELINE_COLUMNS = (
 )
 
 
+@requires("opportunities", analysis="Open pipeline")
 def open_pipeline(
     src: Source,
     *,
@@ -61,6 +63,7 @@ def open_pipeline(
     return open_
 
 
+@requires("opportunities", analysis="The pipeline at a date")
 def pipeline_at(
     src: Source,
     at: str | pd.Timestamp | None = None,

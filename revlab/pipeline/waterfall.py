@@ -40,6 +40,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revlab import _asof
+from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.pipeline import _base
 from revlab.sources import Source
@@ -86,6 +87,11 @@ def _cuts(src: Source, start: pd.Timestamp, end: pd.Timestamp) -> tuple[ir.Table
     return tuple(_asof.cut("opportunities", opps, at, history=history) for at in (start, end))
 
 
+@requires(
+    *_base.HISTORY,
+    columns=_base.CLOSE_DATES,
+    analysis="Pipeline movements",
+)
 def movements(
     src: Source,
     *,
@@ -116,7 +122,6 @@ def movements(
         ``stage_start``, ``stage_end`` (start values are null for deals not in the opening
         pipeline).
     """
-    _base.require_history(src, "the pipeline waterfall", columns=("close_date",))
     q = Quarter.parse(quarter)
     start, end = _window(src, q, start, end)
     by = _base.group_columns(by)
@@ -157,6 +162,11 @@ def movements(
     )
 
 
+@requires(
+    *_base.HISTORY,
+    columns=_base.CLOSE_DATES,
+    analysis="Pipeline waterfall",
+)
 def waterfall(
     src: Source,
     *,
@@ -231,6 +241,11 @@ def _rows(g: pd.DataFrame, key: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@requires(
+    *_base.HISTORY,
+    columns=_base.CLOSE_DATES,
+    analysis="Deals closed in a window",
+)
 def closed_in_window(
     src: Source,
     *,
@@ -253,7 +268,6 @@ def closed_in_window(
         ``outcome`` (won, lost), ``source`` (opening, entered), ``deals``, ``amount``: four
         rows, zero where nothing happened.
     """
-    _base.require_history(src, "deals closed in a window", columns=("close_date",))
     q = Quarter.parse(quarter)
     start, end = _window(src, q, start, end)
     s, e = _cuts(src, start, end)

@@ -54,6 +54,7 @@ from revlab.propensity.snapshots import (
 from revlab.propensity.splits import SplitError, TimeSplit, ordered_split, random_split, time_split
 from revlab.propensity.workflow import (
     Study,
+    headline_as_of,
     headline_figures,
     oracle_frame,
     quarter_whatif,
@@ -83,6 +84,7 @@ __all__ = [
     "feature_groups",
     "fit_table",
     "gains",
+    "headline_as_of",
     "headline_figures",
     "load_model",
     "make_pipeline",

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from revlab.errors import NotRequested
 from revlab.propensity._checks import PropensityError, check_target
 from revlab.propensity.evaluate import metrics as score_metrics
 from revlab.propensity.leakage import THRESHOLD, screen_features
@@ -46,8 +47,17 @@ class TableFit:
         return float(self.metrics.set_index("metric").loc[name, "value"])
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (comma or semicolon separated, detected) or Parquet file."""
+def read_table(path: str | Path, *, parameter: str | None = None) -> pd.DataFrame:
+    """Read a CSV (comma or semicolon separated, detected) or Parquet file.
+
+    An empty path means the run was given no file: a :class:`~revlab.errors.NotRequested` that
+    names the notebook ``parameter`` to set, so an optional section says so and is skipped.
+    """
+    if not str(path).strip():
+        setting = f"the analyst sets {parameter}" if parameter else "pass its path"
+        raise NotRequested(
+            "Public data", "this run was given no file for it", enable=f"To show it, {setting}."
+        )
     path = Path(path)
     if not path.exists():
         raise PropensityError(f"{path} does not exist; give the path of a CSV or Parquet file.")

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from revlab.propensity.capacity import capacity_whatif
+from revlab.needs import requires
+from revlab.propensity._checks import PropensityError
+from revlab.propensity.capacity import capacity_whatif, summarize_capacity
 from revlab.propensity.evaluate import deciles
 from revlab.propensity.evaluate import metrics as score_metrics
 from revlab.propensity.leakage import check_point_in_time, screen_features
@@ -116,6 +118,7 @@ class Study:
         return self.split.test[feature_columns(self.split.test)]
 
 
+@requires("leads", analysis="Propensity model")
 def study(
     src: Source,
     *,
@@ -229,7 +232,7 @@ def quarter_whatif(
     snaps = result.snapshots
     rows = snaps[quarter.contains(snaps["snapshot_at"])]
     if rows.empty:
-        raise ValueError(
+        raise PropensityError(
             f"no snapshots fall in {quarter}; snapshots run {snaps['snapshot_at'].min():%Y-%m-%d}"
             f" to {snaps['snapshot_at'].max():%Y-%m-%d}."
         )
@@ -314,6 +317,34 @@ def headline_figures(
     out = pd.DataFrame(rows, columns=["key", "value", "label", "unit", "better"])
     out["better"] = pd.Series([r[4] for r in rows], dtype=object)  # keep None, not NaN
     return out
+
+
+@requires("leads", analysis="Propensity figures of an earlier quarter")
+def headline_as_of(
+    src: Source,
+    quarter: Quarter,
+    *,
+    horizon_days: int = 90,
+    capacity_per_week: int = 50,
+    seed: int = 0,
+    whatif_seed: int = 0,
+) -> pd.Series:
+    """The headline figures of the study as it stood at the end of ``quarter``.
+
+    The same study and capacity what-if as a report of that quarter would run (boosted model
+    only, no bootstrap), cut at its end: what the scorecard compares this quarter's figures
+    with. Returns the figures by key (see :data:`HEADLINES`).
+    """
+    earlier = study(
+        src.at(quarter.end), horizon_days=horizon_days, models=("boosted",), n_boot=0, seed=seed
+    )
+    weekly, _ = quarter_whatif(
+        earlier, quarter, capacity_per_week=capacity_per_week, seed=whatif_seed
+    )
+    figures = headline_figures(
+        earlier, capacity=summarize_capacity(weekly), capacity_per_week=capacity_per_week
+    )
+    return figures.set_index("key")["value"]
 
 
 def deciles_lift(y, p) -> float:

@@ -32,7 +32,7 @@ def test_a_quarter_with_no_history_is_refused(small_source):
 
 def test_a_source_without_leads_cannot_feed_the_funnel_model(small_company):
     src = connect({"opportunities": small_company.tables["opportunities"]})
-    with pytest.raises(SourceError, match=r"funnel forecast needs table\(s\) leads"):
+    with pytest.raises(SourceError, match=r"the funnel forecast: the data have no leads table"):
         collect(src.at("2026-07-01"), "2026Q3")
 
 

@@ -83,5 +83,5 @@ def test_coverage_reads_close_dates_as_known_then(hand, hand_tables, day):
 
 def test_missing_targets_is_a_clear_error(hand, hand_tables):
     tables = {k: v for k, v in hand_tables.items() if k != "targets"}
-    with pytest.raises(SourceError, match=r"pipeline coverage needs table\(s\) targets"):
+    with pytest.raises(SourceError, match=r"Pipeline coverage: the data have no targets table"):
         funnel.pipeline_coverage(connect(tables, as_of=hand.as_of), quarter="2024Q3")

@@ -65,5 +65,7 @@ def test_cost_per_name_in_an_empty_quarter_is_nan(hand):
 def test_missing_marketing_spend_is_a_clear_error(hand, hand_tables):
     tables = {k: v for k, v in hand_tables.items() if k != "marketing_spend"}
     src = connect(tables, as_of=hand.as_of)
-    with pytest.raises(SourceError, match=r"cost per name needs table\(s\) marketing_spend"):
+    with pytest.raises(
+        SourceError, match=r"Cost per name: the data have no marketing_spend table"
+    ):
         funnel.cost_per_name(src, quarter="2024Q1")

@@ -90,5 +90,5 @@ def test_bad_transactions_say_what_to_fix(tmp_path):
     neg = tx.rename(columns={"customer": "customer_id"}).assign(amount=-5.0)
     with pytest.raises(LifecycleError, match="negative"):
         lifecycle.rfm(neg)
-    with pytest.raises(FileNotFoundError, match="CDNOW"):
+    with pytest.raises(LifecycleError, match="CDNOW"):
         lifecycle.read_cdnow(tmp_path / "missing.txt")

@@ -112,10 +112,15 @@ def test_many_offenders_are_summarised(deal_tables):
     assert "5 rows are before their deal's created_at (opportunity_id A, B, C, …)" in problem
 
 
-def test_missing_inputs_name_tables_and_columns(deal_tables, deal_source):
-    assert pipeline.missing_inputs(deal_source) == []
+def test_history_analyses_name_the_tables_and_columns_they_lack(deal_tables, deal_source):
+    from revlab.errors import Shortfall
+
+    assert pipeline.check_history(deal_source) == []
     only_deals = connect({"opportunities": deal_tables["opportunities"]})
-    assert pipeline.missing_inputs(only_deals) == ["stage_history"]
+    with pytest.raises(Shortfall, match=r"Deal history check: the data have no stage_history"):
+        pipeline.check_history(only_deals)
     h = deal_tables["stage_history"].drop(columns="close_date")
     no_dates = connect({**deal_tables, "stage_history": h})
-    assert pipeline.missing_inputs(no_dates) == ["stage_history.close_date"]
+    with pytest.raises(Shortfall, match=r"the stage_history table has no close_date column"):
+        pipeline.slip_analysis(no_dates)
+    assert pipeline.check_history(no_dates) == []  # the check needs no close dates

@@ -101,7 +101,7 @@ def test_end_after_the_as_of_date_is_refused(deal_tables):
 
 def test_waterfall_needs_history_with_close_dates(deal_tables):
     no_history = connect({"opportunities": deal_tables["opportunities"]})
-    with pytest.raises(SourceError, match=r"needs table\(s\) stage_history"):
+    with pytest.raises(SourceError, match=r"the data have no stage_history table"):
         pipeline.waterfall(no_history, quarter="2024Q2")
     bare = {
         **deal_tables,
