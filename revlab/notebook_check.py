@@ -19,7 +19,7 @@ import nbformat
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 ALLOWED_IMPORTS = {"revlab", "numpy", "pandas", "matplotlib"}
-MAX_CELL_LINES = 25
+MAX_CELL_LINES = 45  # a section: one call, its figure or table, and its prose
 
 
 def is_check_cell(cell) -> bool:

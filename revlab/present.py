@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 
 from revlab.periods import Quarter
+from revlab.sections import SKIP_MIME, Section, Sections, Skip, Skipped
 
 if TYPE_CHECKING:
     from revlab.sources import Source
 
 #: MIME type of a recorded headline figure: invisible in HTML, read by revlab.report.
 METRIC_MIME = "application/vnd.revlab.metric+json"
-#: MIME type of a skipped section, listed on the scorecard.
-SKIP_MIME = "application/vnd.revlab.skip+json"
 #: Currency symbol used by :func:`money`.
 CURRENCY = "$"
 UNITS = ("count", "money", "pct", "days", "ratio", "number")
@@ -40,6 +39,27 @@ class Run:
     data_end: pd.Timestamp | None
     seed: int
     parameters: dict[str, Any] = field(default_factory=dict)
+    sections: Sections = field(default_factory=lambda: Sections(show_skip))
+
+    def section(self, title: str) -> Section:
+        """One section of the notebook: skipped with its reason when the data fall short.
+
+        See :mod:`revlab.sections`: ``with run.section("Cost per name"): ...``.
+        """
+        return self.sections.section(title)
+
+    def checks(self) -> Section:
+        """The notebook's check cell: silent when the data could not give its figures."""
+        return self.sections.section("checks", quiet=True)
+
+    def attempt(self, title: str, fn, /, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, or a stand-in that skips every section using it."""
+        return self.sections.attempt(title, fn, *args, **kwargs)
+
+    @property
+    def skipped(self) -> list[Skip]:
+        """The sections skipped so far, in order."""
+        return list(self.sections.skips)
 
     @property
     def previous(self) -> Quarter:
@@ -50,14 +70,6 @@ class Run:
     def year_ago(self) -> Quarter:
         """The same quarter a year earlier."""
         return self.quarter.year_ago
-
-    def has(self, *tables: str) -> bool:
-        """Whether the source holds every named table."""
-        return self.src.has(*tables)
-
-    def has_column(self, table: str, column: str) -> bool:
-        """Whether the source's ``table`` has ``column`` (for sections on optional columns)."""
-        return self.src.has_column(table, column)
 
     def seeds(self, k: int) -> list[int]:
         """``k`` independent sub-seeds derived from the run's seed."""
@@ -112,6 +124,11 @@ def data_end(src: Source) -> pd.Timestamp | None:
 
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA
+
+
+def known(x: Any) -> bool:
+    """Whether a figure has a value (not None or NaN), to leave a clause out of prose."""
+    return not _missing(x)
 
 
 def money(x: float | None, *, digits: int = 1) -> str:
@@ -181,17 +198,23 @@ def say(text: str) -> None:
     _display(Markdown(html.escape(text, quote=False)))
 
 
-def skipped(analysis: str, *, needs: list[str] | tuple[str, ...]) -> None:
-    """Say plainly that a section was skipped and which tables (or ``table.column``) enable it."""
-    tables = [f"`{t}`" for t in needs if "." not in t]
-    wants = [f"the {', '.join(tables)} table(s)"] if tables else []
-    columns = (n.split(".", 1) for n in needs if "." in n)
-    wants += [f"the `{c}` column of `{t}`" for t, c in columns]
-    say(
-        f"> **Skipped: {analysis}.** It needs {' and '.join(wants)}, which this data source "
-        "does not have. Add them to the source to enable this section."
-    )
-    _display({SKIP_MIME: {"analysis": analysis, "needs": list(needs)}}, raw=True)
+def show_skip(skip: Skip) -> None:
+    """Show a skipped section as a short box for the reader, and record it for the report."""
+    reason = skip.reason[:1].upper() + skip.reason[1:]
+    reason += "" if reason.endswith((".", "!", "?", ":")) else "."
+    if skip.optional:
+        text = f"*Not run here: {skip.title}. {reason} {skip.enable}*"
+    elif skip.because:
+        text = f"*Skipped: {skip.title}. It needs {skip.because}, skipped above.*"
+    elif skip.same_as:
+        text = f"*Skipped: {skip.title}, for the same reason as {skip.same_as} above.*"
+    else:
+        text = f"**Skipped: {skip.title}.** {reason} {skip.enable}".rstrip()
+    from IPython.display import Markdown
+
+    quoted = "\n".join(f"> {html.escape(line, quote=False)}" for line in text.splitlines())
+    _display(Markdown(quoted))
+    _display({SKIP_MIME: skip.record()}, raw=True)
 
 
 def record(
@@ -205,7 +228,8 @@ def record(
 ) -> None:
     """Record a headline figure for the report's scorecard (not visible in the page).
 
-    ``better`` is "higher", "lower" or None and colours the change on the scorecard.
+    ``better`` is "higher", "lower" or None and colours the change on the scorecard. A
+    ``previous`` figure that could not be computed (a skipped result) is left out.
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
@@ -214,7 +238,9 @@ def record(
         "label": label,
         "unit": unit,
         "value": None if _missing(value) else float(value),
-        "previous": None if _missing(previous) else float(previous),
+        "previous": None
+        if _missing(previous) or isinstance(previous, Skipped)
+        else float(previous),
         "better": better,
     }
     _display({METRIC_MIME: payload}, raw=True)

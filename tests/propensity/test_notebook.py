@@ -40,7 +40,9 @@ def test_notebook_records_headline_figures_and_writes_the_list(demo_company, tmp
         output_dir=str(ranked_dir),
     )
     metrics = {m["key"]: m for m in section.metrics}
-    assert REQUIRED <= set(metrics) and not section.skipped
+    assert REQUIRED <= set(metrics)
+    assert [s["analysis"] for s in section.skipped] == ["A lesson from real data"]
+    assert section.skipped[0]["optional"]  # not asked for: not a shortfall of the data
     assert 0.85 < metrics["test_roc_auc"]["value"] < 1 and metrics["ece"]["value"] < 0.03
     assert metrics["ece"]["better"] == "lower"
     assert metrics["capacity_buyers_reached"]["value"] > metrics["capacity_buyers_random"]["value"]
@@ -56,5 +58,8 @@ def test_notebook_without_leads_says_what_it_skipped(demo_company, tmp_path):
     folder.mkdir()
     demo_company.tables["opportunities"].to_parquet(folder / "opportunities.parquet")
     section = _run(folder, tmp_path)
-    assert section.skipped == [{"analysis": "Propensity to buy", "needs": ["leads"]}]
+    root, *rest = [s for s in section.skipped if not s["optional"]]
+    assert root["analysis"] == "The propensity model"
+    assert root["reason"] == "the data have no leads table" and "Add leads" in root["enable"]
+    assert rest and all(s["because"] == "The propensity model" for s in rest)
     assert section.metrics == []
