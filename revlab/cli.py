@@ -1,6 +1,7 @@
 """The `revlab` command: generate the demo company, validate a source, render the report.
 
-Exit codes: 0 success; 1 a notebook failed while rendering (the previous report is kept);
+Exit codes: 0 success (sections the data cannot support are skipped and said so); 1 a notebook
+failed, or sections were skipped under --strict (the previous report is kept);
 2 bad arguments or parameters; 3 the data source is unreachable or its data is invalid.
 """
 
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         help="notebook parameter (repeatable); refused if no notebook has it",
     )
     report.add_argument("--notebooks", default="notebooks", help="folder of notebooks to run")
+    report.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1, previous report kept) when any section is skipped for want of data",
+    )
     report.set_defaults(run=_run_report)
     return parser
 

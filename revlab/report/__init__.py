@@ -1,7 +1,8 @@
 """The quarterly report: papermill runs of every notebook, HTML for reviewers, a scorecard.
 
 ``revlab report --quarter 2026Q3`` (or ``make report``) runs :func:`build`. Exit codes:
-0 success; 1 a notebook failed (previous report kept, failed notebook saved);
+0 success (sections the data cannot support are skipped, said in the page and the log);
+1 a notebook failed, or sections were skipped under ``--strict`` (previous report kept);
 2 bad arguments or parameters; 3 the source is unreachable or its data invalid.
 """
 
@@ -10,9 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from revlab.report.run import NotebookFailed, ReportError, ReportResult, build
+from revlab.report.run import NotebookFailed, ReportError, ReportResult, SectionsSkipped, build
 
-__all__ = ["build", "cli_report", "NotebookFailed", "ReportError", "ReportResult"]
+__all__ = [
+    "build",
+    "cli_report",
+    "NotebookFailed",
+    "ReportError",
+    "ReportResult",
+    "SectionsSkipped",
+]
 
 
 def cli_report(args: argparse.Namespace) -> int:
@@ -31,6 +39,7 @@ def cli_report(args: argparse.Namespace) -> int:
             as_of=args.as_of or "",
             parameters=[tuple(p) for p in args.parameter],
             notebooks_dir=args.notebooks,
+            strict=args.strict,
         )
     except (ParameterError, PeriodError) as exc:
         print(f"revlab report: {exc}", file=sys.stderr)
@@ -46,4 +55,7 @@ def cli_report(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     times = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     print(f"Report for {result.quarter} ({times}):\n  {result.index.resolve()}")
+    if result.skipped:
+        print(f"{len(result.skipped)} section(s) skipped for want of data (listed above and "
+              "on the scorecard); --strict makes that a failure.")  # fmt: skip
     return EXIT_OK

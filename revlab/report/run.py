@@ -30,6 +30,10 @@ class NotebookFailed(ReportError):
     """A notebook raised while running; the previous report is untouched."""
 
 
+class SectionsSkipped(NotebookFailed):
+    """``strict`` was asked for and some sections were skipped; the previous report is kept."""
+
+
 @dataclass
 class ReportResult:
     """Where the report went and how long each notebook took."""
@@ -38,6 +42,8 @@ class ReportResult:
     folder: Path
     index: Path
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Sections skipped because the data fell short: (notebook, title, reason), in order.
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 #: Rows (all tables together) up to which the report validates a source in full, in memory.
@@ -127,9 +133,15 @@ def build(
     parameters: Sequence[tuple[str, str]] = (),
     notebooks_dir: Path | str = "notebooks",
     progress: bool = True,
+    strict: bool = False,
     log: Callable[[str], None] = print,
 ) -> ReportResult:
-    """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``."""
+    """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``.
+
+    A section whose data fall short is skipped in its page, listed on the scorecard and in the
+    log, and the report goes on; with ``strict`` any such skip fails the run instead
+    (:class:`SectionsSkipped`), keeping the previous report.
+    """
     from revlab.sources import resolve_path
 
     notebooks = find_notebooks(resolve_path(notebooks_dir))
@@ -147,6 +159,14 @@ def build(
     seconds = _run_all(
         notebooks, specs, {**shared, **user}, work, out / f"{q}.failed", progress, log
     )
+    skipped = _skipped_sections(notebooks, work, log)
+    if strict and skipped:
+        _keep_failed(None, out / f"{q}.failed", work)
+        raise SectionsSkipped(
+            f"{len(skipped)} section(s) skipped and --strict was given; the previous report is "
+            "untouched. Skipped: "
+            + "; ".join(f"{nb}: {title} ({reason})" for nb, title, reason in skipped)
+        )
     run_date = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
     shown_as_of = as_of or f"{q.last_day:%Y-%m-%d}"
     sections = _render_all(notebooks, work, q, shown_as_of, label, run_date)
@@ -155,7 +175,25 @@ def build(
     _swap_in(work, final)
     shutil.rmtree(out / f"{q}.failed", ignore_errors=True)
     (out / "index.html").write_text(scorecard.reports_page(out), encoding="utf-8")
-    return ReportResult(q, final, final / "index.html", seconds)
+    return ReportResult(q, final, final / "index.html", seconds, skipped)
+
+
+def _skipped_sections(notebooks, work: Path, log) -> list[tuple[str, str, str]]:
+    """Every section the notebooks skipped for want of data (not optional ones), logged."""
+    found = []
+    for nb in notebooks:
+        for skip in scorecard.read_section(work / nb.name, nb.stem).skipped:
+            if skip.get("optional"):
+                continue
+            reason = skip.get("reason", "")
+            if skip.get("because"):
+                reason = f"needs {skip['because']}, skipped above"
+            elif skip.get("same_as"):
+                reason = f"as {skip['same_as']}: {reason}"
+            found.append((nb.stem, skip["analysis"], reason))
+    for nb, title, reason in found:
+        log(f"  skipped in {nb}: {title}: {reason}")
+    return found
 
 
 def _run_all(notebooks, specs, params, work: Path, failed_dir: Path, progress, log):
@@ -180,11 +218,14 @@ def _run_all(notebooks, specs, params, work: Path, failed_dir: Path, progress, l
     return seconds
 
 
-def _keep_failed(target: Path, failed_dir: Path, work: Path) -> None:
+def _keep_failed(target: Path | None, failed_dir: Path, work: Path) -> None:
+    """Keep the failed notebook (or, with ``target`` None, every executed one) for debugging."""
     shutil.rmtree(failed_dir, ignore_errors=True)
     failed_dir.mkdir(parents=True)
-    if target.exists():
-        shutil.copy2(target, failed_dir / target.name)
+    kept = [target] if target is not None else sorted(work.glob("*.ipynb"))
+    for path in kept:
+        if path.exists():
+            shutil.copy2(path, failed_dir / path.name)
     shutil.rmtree(work, ignore_errors=True)
 
 

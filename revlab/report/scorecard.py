@@ -74,11 +74,7 @@ def _section_html(section: Section) -> str:
         f"<td>{_change_cell(m)}</td></tr>"
         for m in section.metrics
     ]
-    skipped = "".join(
-        f'<p class="skip">Skipped: {html.escape(s["analysis"])} (needs '
-        f"{html.escape(', '.join(s['needs']))}).</p>"
-        for s in section.skipped
-    )
+    skipped = _skipped_html(section.skipped)
     head = (
         f'<h2 id="{html.escape(section.name)}">{html.escape(section.title)}'
         f'<a href="{html.escape(section.page)}">read the section</a>'
@@ -91,6 +87,22 @@ def _section_html(section: Section) -> str:
         "<th>Change</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
     return head + table + skipped
+
+
+def _skipped_html(skips: list[dict]) -> str:
+    """One plain line per section the data could not support; dependent ones counted."""
+    shown = [s for s in skips if not s.get("optional")]
+    roots = [s for s in shown if not s.get("because") and not s.get("same_as")]
+    lines = [
+        f'<p class="skip">Skipped: {html.escape(s["analysis"])}: '
+        f"{html.escape(s.get('reason', ''))}</p>"
+        for s in roots
+    ]
+    if len(shown) > len(roots):
+        n = len(shown) - len(roots)
+        more = f"{n} more section{'s' if n > 1 else ''}"
+        lines.append(f'<p class="skip">… and {more} for the same reasons or built on them.</p>')
+    return "".join(lines)
 
 
 def quarter_page(sections: list[Section], info: PageInfo) -> str:

@@ -240,3 +240,46 @@ def test_files_for_sales_land_in_the_report_folder_when_out_is_relative(report_e
     )
     assert (report_env["tmp"] / "relative_reports" / "2024Q1" / "for_sales.csv").is_file()
     assert not (report_env["notebooks"] / "relative_reports").exists()
+
+
+def _with_a_thin_section(report_env):
+    """Add a section that needs subscriptions, which the tiny data lack."""
+    import nbformat
+
+    path = report_env["notebooks"] / "01_test.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(
+        -1,
+        nbformat.v4.new_code_cell(
+            "from revlab import lifecycle\n"
+            "with run.section('Renewals'):\n"
+            "    lifecycle.terms(run.src)"
+        ),
+    )
+    nbformat.write(nb, path)
+
+
+def test_a_section_without_its_data_is_skipped_and_the_report_goes_on(report_env, capsys):
+    _with_a_thin_section(report_env)
+    assert main(_args(report_env)) == 0
+    out = capsys.readouterr().out
+    assert "skipped in 01_test: Renewals: the data have no subscriptions table" in out
+    assert "1 section(s) skipped for want of data" in out
+    folder = report_env["out"] / "2024Q1"
+    page = (folder / "01_test.html").read_text()
+    assert "Skipped: Renewals." in page and "Traceback" not in page
+    index = (folder / "index.html").read_text()
+    assert "Skipped: Renewals: the data have no subscriptions table" in index
+    assert "<td>2</td>" in index  # the figures recorded before the skip are still there
+
+
+def test_strict_turns_a_skipped_section_into_a_failure_and_keeps_the_report(report_env, capsys):
+    assert main(_args(report_env)) == 0
+    before = _snapshot(report_env["out"] / "2024Q1")
+    _with_a_thin_section(report_env)
+    assert main(_args(report_env, "--strict")) == 1
+    err = capsys.readouterr().err
+    assert "1 section(s) skipped and --strict was given" in err
+    assert "01_test: Renewals (the data have no subscriptions table)" in err
+    assert _snapshot(report_env["out"] / "2024Q1") == before
+    assert (report_env["out"] / "2024Q1.failed" / "01_test.ipynb").exists()
