@@ -60,7 +60,7 @@ class FunnelModel(BayesianModel):
         "pool_sigma": 0.5,  # prior scale of segment effects on logits
         # prior scale of channel effects on conversion and winning logits, fixed and wide: a
         # scale learned from six channels (or a fixed 0.5) pulled the channels with the lowest
-        # and highest rates towards the mean, company after company (see the README)
+        # and highest rates towards the mean, company after company (docs/decisions.md)
         "channel_sigma": 1.0,
         "interaction_sigma": 0.25,  # prior scale of channel x segment, stage x segment terms
         "dispersion_sigma": 0.2,  # prior scale of weekly overdispersion of lead volume
