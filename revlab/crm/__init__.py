@@ -48,31 +48,66 @@ Canonical columns get canonical dtypes (timestamps naive UTC, money float, ids t
 bool); kept attributes become booleans or numbers when every value reads so, else text.
 """
 
-from ._load import load_export
-from ._mapping import ColumnMap, Derived, ValueMap, read_mapping, stage_values
-from .hubspot import HUBSPOT_CONTACTS, HUBSPOT_DEALS, HUBSPOT_STAGES, from_hubspot
+from ._load import load_export, read_export
+from ._mapping import (
+    ColumnMap,
+    Derived,
+    FirstOf,
+    Lookup,
+    StageMap,
+    ValueMap,
+    read_mapping,
+    stage_values,
+)
+from ._summary import ExportSummary, Imported
+from .hubspot import (
+    HUBSPOT_CONTACTS,
+    HUBSPOT_DEALS,
+    HUBSPOT_ENGAGEMENTS,
+    HUBSPOT_STAGES,
+    HUBSPOT_SUBSCRIPTIONS,
+    from_hubspot,
+    read_hubspot,
+)
 from .salesforce import (
+    SALESFORCE_CONTRACT,
+    SALESFORCE_EVENT,
     SALESFORCE_LEAD,
     SALESFORCE_OPPORTUNITY,
     SALESFORCE_OPPORTUNITY_HISTORY,
     SALESFORCE_STAGES,
+    SALESFORCE_TASK,
     from_salesforce,
+    read_salesforce,
 )
 
 __all__ = [
     "HUBSPOT_CONTACTS",
     "HUBSPOT_DEALS",
+    "HUBSPOT_ENGAGEMENTS",
     "HUBSPOT_STAGES",
+    "HUBSPOT_SUBSCRIPTIONS",
+    "SALESFORCE_CONTRACT",
+    "SALESFORCE_EVENT",
     "SALESFORCE_LEAD",
     "SALESFORCE_OPPORTUNITY",
     "SALESFORCE_OPPORTUNITY_HISTORY",
     "SALESFORCE_STAGES",
+    "SALESFORCE_TASK",
     "ColumnMap",
     "Derived",
+    "ExportSummary",
+    "FirstOf",
+    "Imported",
+    "Lookup",
+    "StageMap",
     "ValueMap",
     "from_hubspot",
     "from_salesforce",
     "load_export",
+    "read_export",
+    "read_hubspot",
     "read_mapping",
+    "read_salesforce",
     "stage_values",
 ]
