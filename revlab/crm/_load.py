@@ -118,8 +118,10 @@ def map_frame(raw: pd.DataFrame, cmap: ColumnMap, *, name: str) -> Imported:
     for dst, rule in cmap.derive.items():
         if set(getattr(rule, "needs", ())) <= set(out.columns):
             out[dst] = rule(out)
-            needs = getattr(rule, "needs", getattr(rule, "columns", ()))
-            summary.derived.append(f"{dst} from {' or '.join(c.lstrip('_') for c in needs)}")
+            needs, sep = getattr(rule, "needs", None), ", "
+            if needs is None:
+                needs, sep = getattr(rule, "columns", ()), " or "
+            summary.derived.append(f"{dst} from {sep.join(c.lstrip('_') for c in needs)}")
     out = out.drop(columns=[c for c in out.columns if str(c).startswith("_")])
     summary.mapped = {k: v for k, v in summary.mapped.items() if not k.startswith("_")}
     assert len(out) + sum(summary.skipped.values()) == n_raw, "a mapping keeps every row"
@@ -261,6 +263,7 @@ def _attributes(out, raw, cmap: ColumnMap, headers, where, problems, summary) ->
 
 def _list_left_out(raw, cmap: ColumnMap, headers, kept: set, summary) -> None:
     lookup_cols = {new for lk in cmap.lookups.values() for new in lk.columns.values()}
+    lookup_cols |= {cmap.find(list(raw.columns), lk.by) for lk in cmap.lookups.values()}
     used = {h for h in headers.values() if h} | kept | lookup_cols
     for col in raw.columns:
         if col in used:
@@ -283,7 +286,7 @@ def _fill(out: pd.DataFrame, raw, cmap: ColumnMap, headers, summary) -> None:
         out[dst] = current.where(current.notna(), source)
         if filled.any():
             what = f"from {headers[value.source]}" if isinstance(value, FillFrom) else repr(value)
-            summary.filled[f"{dst} {what}"] = int(filled.sum())
+            summary.filled[f"{dst} {what}"] = int(filled.sum())  # cells filled
 
 
 def _protect(out: pd.DataFrame, raw, cmap: ColumnMap, where, problems, summary) -> None:

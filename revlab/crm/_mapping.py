@@ -96,7 +96,7 @@ class StageMap:
 class Lookup:
     """Columns brought in from a second export by key (an account's sector, a list price).
 
-    ``on`` is this export's column holding the key, ``key`` the second file's; ``columns``
+    ``by`` is this export's column holding the key, ``key`` the second file's; ``columns``
     maps the second file's columns to the names they take in this export, where renames,
     value maps and fills can use them. A key the second file lacks is an error naming it; an
     empty key brings empty values.
@@ -104,7 +104,7 @@ class Lookup:
 
     source: Any  # a CSV path or a DataFrame
     key: str
-    on: str
+    by: str
     columns: Mapping[str, str]
 
 

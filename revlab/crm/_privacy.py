@@ -24,7 +24,7 @@ _DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?$")
 _PERSONAL_HEADER = re.compile(
     r"e-?mail|phone|mobile|fax|salutation|first.?name|last.?name|middle.?name|full.?name|"
     r"^name$|contact|street|address|postal|zip|birth|linkedin|twitter|photo|ip.?addr|"
-    r"owner.?name|username|signature",
+    r"owner.?name|username|signature|location|^city$|billing|shipping",
     re.I,
 )
 _FREE_TEXT_HEADER = re.compile(

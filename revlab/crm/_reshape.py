@@ -53,11 +53,11 @@ def _one_lookup(
     raw: pd.DataFrame, other: pd.DataFrame, lookup: Lookup, cmap: ColumnMap, where: str
 ) -> pd.DataFrame | str:
     """The looked-up columns, one row per export row, or the problem as text."""
-    on = cmap.find(list(raw.columns), lookup.on)
+    on = cmap.find(list(raw.columns), lookup.by)
     key = next((c for c in other.columns if str(c).strip() == lookup.key), None)
     absent = [repr(c) for c in lookup.columns if c not in other.columns]
     if on is None:
-        return f"{where}: `on: {lookup.on}` is not a column of the export."
+        return f"{where}: `by: {lookup.by}` is not a column of the export."
     if key is None or absent:
         missing = ", ".join([*([repr(lookup.key)] if key is None else []), *absent])
         return (

@@ -35,7 +35,7 @@ BLOCK_KEYS = {
     "stages": ("column", "won", "lost", "open"),
     "values": ("from", "map", "when_missing"),
     "derive": ("copy", "when", "fallback"),
-    "lookups": ("file", "key", "on", "columns"),
+    "lookups": ("file", "key", "by", "columns"),
 }
 NAME_MAPS = ("renames", "optional", "aliases", "stage_dates")
 REMOVED = {"drop": "attributes are an allowlist now: list the ones to carry under `keep:`"}
@@ -98,7 +98,10 @@ class _Checker:
             if key in REMOVED and path == "mapping":
                 self.add(node, key, f"`{key}` is no longer a key: {REMOVED[key]}.")
             elif key not in known:
-                self.add(node, key, f"unknown key {key!r} in {path}; known: {', '.join(known)}.")
+                hint = " (YAML reads on/off/yes/no as true/false: quote it)" if isinstance(
+                    key, bool) else ""
+                self.add(node, key, f"unknown key {key!r} in {path}{hint}; known: "
+                         f"{', '.join(known)}.")  # fmt: skip
 
     def need(self, node: Mapping, keys: tuple[str, ...], path: str, example: str) -> bool:
         missing = [k for k in keys if node.get(k) in (None, "", [], {})]
@@ -177,14 +180,14 @@ def _stages(check: _Checker, spec: Mapping, table: str | None) -> StageMap | Non
 def _lookups(check: _Checker, spec: Mapping, folder: Path) -> dict[str, Lookup]:
     out = {}
     for name, entry in check.block(spec, "lookups").items():
-        example = "accounts: {file: accounts.csv, key: Account ID, on: Account, columns: {...}}"
+        example = "accounts: {file: accounts.csv, key: Account ID, by: Account, columns: {...}}"
         if not check.need(entry, BLOCK_KEYS["lookups"], f"lookups.{name}", example):
             continue
         columns = check.names(entry, "columns", "Sector: Account Sector")
         source = entry["file"]
         if isinstance(source, str | Path) and not Path(source).is_absolute():
             source = folder / source
-        out[name] = Lookup(source, str(entry["key"]), str(entry["on"]), columns)
+        out[name] = Lookup(source, str(entry["key"]), str(entry["by"]), columns)
     return out
 
 

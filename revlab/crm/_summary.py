@@ -35,7 +35,7 @@ class ExportSummary:
             out.append(f"  mapped: {pairs}")
         out += [f"  derived: {d}" for d in self.derived]
         if self.filled:
-            out.append("  filled: " + ", ".join(f"{c} ({n:,} empty cells)"
+            out.append("  filled: " + ", ".join(f"{c} ({n:,} empty cell{'s' if n != 1 else ''})"
                                                for c, n in self.filled.items()))  # fmt: skip
         if self.kept:
             out.append(f"  attributes kept: {', '.join(self.kept)}")

@@ -315,8 +315,9 @@ def _epochs(raw: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if not re.search(r"date|_at$|entered|timestamp", str(col), re.I):
             continue
-        text = out[col].dropna().astype(str).str.strip()
-        if len(text) and text.str.match(_EPOCH).all():
-            stamps = pd.to_datetime(pd.to_numeric(out[col]), unit="ms", utc=True)
-            out[col] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").where(out[col].notna())
+        text = out[col].astype("str").str.strip()
+        epoch = text.str.match(_EPOCH, na=False)
+        if epoch.any():
+            stamps = pd.to_datetime(pd.to_numeric(text[epoch]), unit="ms", utc=True)
+            out.loc[epoch, col] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return out

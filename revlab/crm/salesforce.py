@@ -329,6 +329,7 @@ def _touches_of_leads(acts: pd.DataFrame, leads: pd.DataFrame, out: Imported) ->
     if unknown.any():
         summary = next(e for e in out.exports if e.table == "activities")
         summary.skipped["WhoId names a contact that never was a lead"] = int(unknown.sum())
+        summary.rows = int(summary.rows - unknown.sum())  # Task and Event share one summary row count
     kept = acts.assign(lead_id=to_text(ids))[~unknown]
     return kept.reset_index(drop=True)
 
