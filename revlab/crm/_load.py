@@ -309,8 +309,8 @@ def _protect(out: pd.DataFrame, raw, cmap: ColumnMap, where, problems, summary) 
         if found:
             what, rows = found
             problems.append(
-                f"{where}.{col}: {_rows(int(rows.sum()))} hold {what}"
-                f"{_example_ids(raw, rows, cmap)}; personal data is not carried into the "
+                f"{where}.{col}: {_rows(int(rows.sum()))} hold {what} (rows "
+                f"{', '.join(map(str, list(rows[rows].index[:MAX_EXAMPLES])))}); personal data is not carried into the "
                 f"tables. Fix: map a column of ids or categories to {col}."
             )
 

@@ -23,7 +23,7 @@ _PHONE_CHARS = re.compile(r"^\s*\+?[\d\s().\-/]+\s*$")
 _DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?$")
 _PERSONAL_HEADER = re.compile(
     r"e-?mail|phone|mobile|fax|salutation|first.?name|last.?name|middle.?name|full.?name|"
-    r"^name$|contact|street|address|postal|zip|birth|linkedin|twitter|photo|ip.?addr|"
+    r"^name$|contact(?!.?ids?$)|street|address|postal|zip|birth|linkedin|twitter|photo|ip.?addr|"
     r"owner.?name|username|signature|location|^city$|billing|shipping",
     re.I,
 )
