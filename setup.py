@@ -19,6 +19,7 @@ class BuildWithNotebooks(build_py):
     """build_py, plus notebooks/*.ipynb copied into the built package."""
 
     def run(self):
+        """Build as usual, then copy the notebooks in."""
         super().run()
         target = Path(self.build_lib) / "revlab" / "notebooks"
         target.mkdir(parents=True, exist_ok=True)

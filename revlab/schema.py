@@ -290,7 +290,9 @@ class ContractTable(pd.DataFrame):
         widths = {c: max(len(str(c)), *text[c].str.len()) for c in text.columns}
 
         def line(values) -> str:
-            return "  ".join(str(v).ljust(widths[c]) for c, v in zip(text.columns, values)).rstrip()
+            return "  ".join(
+                str(v).ljust(widths[c]) for c, v in zip(text.columns, values, strict=True)
+            ).rstrip()
 
         out, previous = [line(text.columns)], None
         for row in text.itertuples(index=False):

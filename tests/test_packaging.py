@@ -74,7 +74,8 @@ def _source_copy(tmp_path: Path) -> Path:
 def test_wheel_carries_the_notebooks_and_installed_report_finds_them(tmp_path):
     src = _source_copy(tmp_path)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(src), "-w", str(tmp_path / "dist")],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(src),
+         "-w", str(tmp_path / "dist")],
         check=True, capture_output=True, cwd=tmp_path,
     )  # fmt: skip
     (wheel,) = (tmp_path / "dist").glob("revlab-*.whl")
@@ -83,7 +84,8 @@ def test_wheel_carries_the_notebooks_and_installed_report_finds_them(tmp_path):
     assert sorted(n for n in names if n.endswith(".ipynb")) == expected
     site = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+         "--target", str(site), str(wheel)],
         check=True, capture_output=True,
     )  # fmt: skip
     code = (
@@ -101,4 +103,7 @@ def test_report_help_from_any_folder_documents_the_notebooks_default(tmp_path):
                          capture_output=True, text=True, check=True, cwd=tmp_path,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout  # fmt: skip
     text = " ".join(out.split())
-    assert "the repository's notebooks/ in a source checkout, else the notebooks installed with revlab" in text
+    assert (
+        "the repository's notebooks/ in a source checkout, else the notebooks installed with "
+        "revlab" in text
+    )

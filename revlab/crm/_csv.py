@@ -31,9 +31,7 @@ BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
 MAX_LINES = 3
 
 
-def read_csv(
-    path: str | Path, *, encoding: str = "utf-8", delimiter: str = ","
-) -> pd.DataFrame:
+def read_csv(path: str | Path, *, encoding: str = "utf-8", delimiter: str = ",") -> pd.DataFrame:
     """The export as a frame of text; a missing value is an empty field only."""
     path = Path(path)
     name = path.name
@@ -119,7 +117,7 @@ def _parse(text: str, name: str, delimiter: str) -> pd.DataFrame:
         raise SchemaError(
             [
                 f"{name} line {reader.line_num}: not readable as CSV ({exc}); a value holding "
-                "the delimiter, a quote or a line break must be in double quotes (\"\" for a "
+                'the delimiter, a quote or a line break must be in double quotes ("" for a '
                 "quote inside): export it again with quoting, or fix that line."
             ]
         ) from None

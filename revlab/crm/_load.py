@@ -310,7 +310,7 @@ def _protect(out: pd.DataFrame, raw, cmap: ColumnMap, where, problems, summary) 
             what, rows = found
             problems.append(
                 f"{where}.{col}: {_rows(int(rows.sum()))} hold {what} (rows "
-                f"{', '.join(map(str, list(rows[rows].index[:MAX_EXAMPLES])))}); personal data is not carried into the "
+                f"{', '.join(map(str, list(rows[rows].index[:MAX_EXAMPLES])))}); personal data is not carried into the "  # noqa: E501
                 f"tables. Fix: map a column of ids or categories to {col}."
             )
 
@@ -332,7 +332,9 @@ def _parse(out, raw, cmap: ColumnMap, where: str, problems: list, reported: set)
 def _bad_values(series, bad, kind, col, raw, cmap: ColumnMap, where) -> list[str]:
     out = []
     if kind == "timestamp":
-        missing, repeated = _values.dst_gaps(series, fmt=cmap.dates.get(col), timezone=cmap.timezone)
+        missing, repeated = _values.dst_gaps(
+            series, fmt=cmap.dates.get(col), timezone=cmap.timezone
+        )
         for mask, text, fix in (
             (missing & bad, "do not exist", "the clocks went forward, skipping them; set "
              "`nonexistent: shift_forward` (or shift_backward) in the mapping to move them "
@@ -343,7 +345,7 @@ def _bad_values(series, bad, kind, col, raw, cmap: ColumnMap, where) -> list[str
             if mask.any():
                 out.append(
                     f"{where}.{col}: {_rows(int(mask.sum()))} are local times that {text} in "
-                    f"{cmap.timezone} (values {_shown(series, mask)}{_example_ids(raw, mask, cmap)}"
+                    f"{cmap.timezone} (values {_shown(series, mask)}{_example_ids(raw, mask, cmap)}"  # noqa: E501
                     f"): {fix}, or fix them at the source."
                 )
         bad = bad & ~missing & ~repeated
@@ -368,7 +370,7 @@ def _shown(series: pd.Series, mask: pd.Series) -> str:
 def _parse_one(series: pd.Series, kind: str, fmt: str | None, cmap: ColumnMap):
     if kind == "timestamp":
         return _values.to_timestamp(series, fmt=fmt, timezone=cmap.timezone,
-                                    ambiguous=cmap.ambiguous, nonexistent=cmap.nonexistent)  # fmt: skip
+                                    ambiguous=cmap.ambiguous, nonexistent=cmap.nonexistent)  # fmt: skip  # noqa: E501
     if kind == "float":
         return _values.to_float(series)
     if kind == "bool":

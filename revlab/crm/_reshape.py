@@ -74,7 +74,9 @@ def _one_lookup(
     unknown = wanted.notna() & ~wanted.isin(table.index)
     if unknown.any():
         counts = wanted[unknown].value_counts()
-        shown = ", ".join(f"{v!r} ({n} row{'s' if n > 1 else ''})" for v, n in counts.head(5).items())
+        shown = ", ".join(
+            f"{v!r} ({n} row{'s' if n > 1 else ''})" for v, n in counts.head(5).items()
+        )
         return (
             f"{where}: {int(unknown.sum())} rows have {on} values that {key} does not hold: "
             f"{shown}; add them to the file, or fix the export."

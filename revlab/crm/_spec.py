@@ -98,8 +98,11 @@ class _Checker:
             if key in REMOVED and path == "mapping":
                 self.add(node, key, f"`{key}` is no longer a key: {REMOVED[key]}.")
             elif key not in known:
-                hint = " (YAML reads on/off/yes/no as true/false: quote it)" if isinstance(
-                    key, bool) else ""
+                hint = (
+                    " (YAML reads on/off/yes/no as true/false: quote it)"
+                    if isinstance(key, bool)
+                    else ""
+                )
                 self.add(node, key, f"unknown key {key!r} in {path}{hint}; known: "
                          f"{', '.join(known)}.")  # fmt: skip
 
@@ -154,7 +157,9 @@ def _values(check: _Checker, spec: Mapping) -> dict[str, ValueMap]:
         if not isinstance(entry["map"], Mapping):
             check.add(entry, "map", f"values.{target}.map must map source values to values.")
             continue
-        out[target] = ValueMap(str(entry["from"]), dict(entry["map"]), bool(entry.get("when_missing")))
+        out[target] = ValueMap(
+            str(entry["from"]), dict(entry["map"]), bool(entry.get("when_missing"))
+        )
     return out
 
 

@@ -125,9 +125,7 @@ def _localize(
     return local.dt.tz_convert("UTC").dt.tz_localize(None)
 
 
-def dst_gaps(
-    series: pd.Series, *, fmt: str | None, timezone: str
-) -> tuple[pd.Series, pd.Series]:
+def dst_gaps(series: pd.Series, *, fmt: str | None, timezone: str) -> tuple[pd.Series, pd.Series]:
     """Rows whose local time does not exist, and rows whose local time repeats, in the zone."""
     none = pd.Series(False, index=series.index)
     if timezone.upper() == "UTC" or fmt in EPOCH_UNITS:

@@ -58,9 +58,7 @@ def _write_duckdb(tables: dict[str, pd.DataFrame], out: Path) -> None:
 
 def _write_folder(tables: dict[str, pd.DataFrame], out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise OutputError(
-            f"{out} is a file; give a folder (Parquet) or a name ending in .duckdb."
-        )
+        raise OutputError(f"{out} is a file; give a folder (Parquet) or a name ending in .duckdb.")
     if out.exists():
         allowed = {f"{t}{s}" for t in TABLES for s in (".parquet", ".csv", ".csv.gz")}
         other = sorted(p.name for p in out.iterdir() if p.name not in allowed)

@@ -54,9 +54,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Lines:
     return out
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 class _Problem(Exception):

@@ -51,19 +51,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                           "help(revlab.crm))")  # fmt: skip
     how.add_argument("--salesforce", action="store_true", help="Salesforce exports: "
                      "Lead, Opportunity, OpportunityHistory, Task, Event, Contract")  # fmt: skip
-    how.add_argument("--hubspot", action="store_true",
-                     help="HubSpot exports: contacts, deals, engagements, subscriptions")
+    how.add_argument(
+        "--hubspot",
+        action="store_true",
+        help="HubSpot exports: contacts, deals, engagements, subscriptions",
+    )
     p.add_argument("--out", required=True,
                    help="a .duckdb file or a folder (Parquet), replaced whole; then run "
                         "`revlab report --source OUT`")  # fmt: skip
     p.add_argument("--encoding", default=None, help="text encoding of the files, e.g. cp1252")
-    p.add_argument("--timezone", default="UTC",
-                   help="HubSpot: zone of times written without an offset (UI exports)")
-    p.add_argument("--contract-amount", default=None, metavar="FIELD",
-                   help="Salesforce: the Contract field holding a term's value, e.g. ARR__c")
-    p.add_argument("--as-of", default=None, help="nothing may happen after this date (default: now)")
-    p.add_argument("--accept-history-problems", action="store_true",
-                   help="write the tables even if the deal history contradicts the deals")
+    p.add_argument(
+        "--timezone",
+        default="UTC",
+        help="HubSpot: zone of times written without an offset (UI exports)",
+    )
+    p.add_argument(
+        "--contract-amount",
+        default=None,
+        metavar="FIELD",
+        help="Salesforce: the Contract field holding a term's value, e.g. ARR__c",
+    )
+    p.add_argument(
+        "--as-of", default=None, help="nothing may happen after this date (default: now)"
+    )
+    p.add_argument(
+        "--accept-history-problems",
+        action="store_true",
+        help="write the tables even if the deal history contradicts the deals",
+    )
     p.set_defaults(run=cli_import)
 
 
@@ -128,7 +143,9 @@ def _objects(files: list[str], names: dict[str, str], crm: str) -> dict[str, str
         if "=" in f:
             obj, path = f.split("=", 1)
             if obj not in known:
-                raise UsageError(f"{obj!r} is not a {crm} object here; use one of {', '.join(known)}.")
+                raise UsageError(
+                    f"{obj!r} is not a {crm} object here; use one of {', '.join(known)}."
+                )
         else:
             path = f
             key = re.sub(r"[^a-z]", "", Path(f).stem.lower())

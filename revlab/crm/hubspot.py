@@ -172,7 +172,7 @@ HUBSPOT_ENGAGEMENTS = ColumnMap(
              "hs_engagement_type": "activity"},
     optional={"hs_call_direction": "detail"},
     aliases={
-        "Associated Contact IDs": "associations.contactIds", "contact_id": "associations.contactIds",
+        "Associated Contact IDs": "associations.contactIds", "contact_id": "associations.contactIds",  # noqa: E501
         "associations_contactIds": "associations.contactIds", "timestamp": "hs_timestamp",
         "Activity date": "hs_timestamp", "engagement.timestamp": "hs_timestamp",
         "type": "hs_engagement_type", "Activity type": "hs_engagement_type",

@@ -107,7 +107,9 @@ class TermEnd:
 
     def __call__(self, table: pd.DataFrame) -> pd.Series:
         """The derived column."""
-        end = table[self.end] if self.end in table.columns else pd.Series(pd.NaT, index=table.index)
+        end = (
+            table[self.end] if self.end in table.columns else pd.Series(pd.NaT, index=table.index)
+        )
         if self.months not in table.columns:
             return end
         months = pd.to_numeric(table[self.months], errors="coerce")
@@ -324,12 +326,16 @@ def _touches_of_leads(acts: pd.DataFrame, leads: pd.DataFrame, out: Imported) ->
         lead_of = converted.drop_duplicates("converted_contact_id").set_index(
             "converted_contact_id"
         )["lead_id"]
-    ids = acts["lead_id"].where(acts["lead_id"].isin(leads["lead_id"]), acts["lead_id"].map(lead_of))
+    ids = acts["lead_id"].where(
+        acts["lead_id"].isin(leads["lead_id"]), acts["lead_id"].map(lead_of)
+    )
     unknown = ids.isna()
     if unknown.any():
         summary = next(e for e in out.exports if e.table == "activities")
         summary.skipped["WhoId names a contact that never was a lead"] = int(unknown.sum())
-        summary.rows = int(summary.rows - unknown.sum())  # Task and Event share one summary row count
+        summary.rows = int(
+            summary.rows - unknown.sum()
+        )  # Task and Event share one summary row count
     kept = acts.assign(lead_id=to_text(ids))[~unknown]
     return kept.reset_index(drop=True)
 

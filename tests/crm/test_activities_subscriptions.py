@@ -20,7 +20,7 @@ def salesforce():
     lead.loc[0, "ConvertedContactId"] = "003000000000C01"  # Ada became contact C01
     return crm.read_salesforce(lead=lead, opportunity=DATA / "Opportunity.csv",
                                task=DATA / "Task.csv", event=DATA / "Event.csv",
-                               contract=DATA / "Contract.csv", contract_amount="ARR__c")  # fmt: skip
+                               contract=DATA / "Contract.csv", contract_amount="ARR__c")  # fmt: skip  # noqa: E501
 
 
 def test_salesforce_tasks_and_events(salesforce):
@@ -30,11 +30,20 @@ def test_salesforce_tasks_and_events(salesforce):
     assert acts["occurred_at"].is_monotonic_increasing
     ada = acts[acts["lead_id"] == "00Q000000000001"]
     assert list(ada["activity"]) == ["Call", "Call"]  # her own call, and one as contact C01
-    assert ada["occurred_at"].iloc[1] == pd.Timestamp("2024-01-12")  # no CompletedDateTime: ActivityDate
+    assert ada["occurred_at"].iloc[1] == pd.Timestamp(
+        "2024-01-12"
+    )  # no CompletedDateTime: ActivityDate
     assert set(acts["activity"]) == {"Call", "Email", "Event"}
-    assert acts.loc[acts["lead_id"] == "00Q000000000005", "occurred_at"].item() == pd.Timestamp("2024-02-05 16:00")
-    skipped = {k: v for e in salesforce.exports if e.table == "activities" for k, v in e.skipped.items()}
-    assert skipped == {"lead_id empty (skip_empty)": 1, "WhoId names a contact that never was a lead": 1}
+    assert acts.loc[acts["lead_id"] == "00Q000000000005", "occurred_at"].item() == pd.Timestamp(
+        "2024-02-05 16:00"
+    )
+    skipped = {
+        k: v for e in salesforce.exports if e.table == "activities" for k, v in e.skipped.items()
+    }
+    assert skipped == {
+        "lead_id empty (skip_empty)": 1,
+        "WhoId names a contact that never was a lead": 1,
+    }
     assert "converted_contact_id" not in salesforce["leads"].columns
 
 
@@ -55,7 +64,9 @@ def test_hubspot_engagements_and_subscriptions():
     acts = tables["activities"]
     # the e-mail to two contacts is one touch of each; the note without a contact is left out
     assert sorted(acts["lead_id"]) == ["75201", "75201", "75203", "75204"]
-    assert acts.loc[acts["activity"] == "EMAIL", "occurred_at"].iloc[0] == pd.Timestamp("2024-01-10 15:20")
+    assert acts.loc[acts["activity"] == "EMAIL", "occurred_at"].iloc[0] == pd.Timestamp(
+        "2024-01-10 15:20"
+    )
     assert acts.loc[acts["activity"] == "CALL", "detail"].item() == "OUTBOUND"
     subs = tables["subscriptions"].set_index("subscription_id")
     assert subs.loc["7001", "amount"] == 12000.0  # MRR 1,000 × 12 months

@@ -60,7 +60,11 @@ def test_deals(tables):
 def test_stage_history_from_date_entered_columns(tables):
     history = tables["stage_history"]
     deal = history[history["opportunity_id"] == "9001"]
-    assert list(deal["stage"]) == ["appointmentscheduled", "qualifiedtobuy", "closed_won"]  # won: canonical name
+    assert list(deal["stage"]) == [
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "closed_won",
+    ]  # won: canonical name
     assert deal["entered_at"].iloc[-1] == pd.Timestamp("2024-02-20 12:00")
 
 

@@ -23,11 +23,16 @@ ROOT = Path(__file__).parents[2]
 
 
 def _write_notebook(path):
-    spec = importlib.util.spec_from_file_location("report_conftest", ROOT / "tests/report/conftest.py")
+    spec = importlib.util.spec_from_file_location(
+        "report_conftest", ROOT / "tests/report/conftest.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    deals_only = ["opps = run.src.to_pandas('opportunities')" if "to_pandas" in b else b
-                  for b in module.BODY if "leads[" not in b]  # a deals-only CRM: no leads
+    deals_only = [
+        "opps = run.src.to_pandas('opportunities')" if "to_pandas" in b else b
+        for b in module.BODY
+        if "leads[" not in b
+    ]  # a deals-only CRM: no leads
     module.BODY = deals_only
     return module.write_notebook(path)
 
@@ -75,13 +80,15 @@ def test_personal_columns_and_owner_names_stay_out(imported):
 
 
 def test_import_summary_says_what_was_mapped_derived_filled_and_left_out(tmp_path, capsys):
-    code = main(["import", str(FOREIGN / "pipeline.csv"), "--mapping", str(FOREIGN / "pipeline.yaml"),
+    code = main(["import", str(FOREIGN / "pipeline.csv"), "--mapping", str(FOREIGN / "pipeline.yaml"),  # noqa: E501
                  "--out", str(tmp_path / "crm")])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
     assert "mapped: Deal → opportunity_id" in out
     assert "derived: stage_history: 19 rows from 5 stage-date columns" in out
-    assert "filled: amount from List Price (2 empty cells), owner 'unassigned' (1 empty cell)" in out
+    assert (
+        "filled: amount from List Price (2 empty cells), owner 'unassigned' (1 empty cell)" in out
+    )
     assert "left out, personal or free text (2): Notes, Contact Email" in out
     assert f"next: revlab report --source {tmp_path / 'crm'}" in out
     assert sorted(p.name for p in (tmp_path / "crm").iterdir()) == [
