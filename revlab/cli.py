@@ -1,4 +1,4 @@
-"""The `revlab` command: generate the demo company, validate a source, render the report.
+"""The `revlab` command: generate the demo company, import CRM exports, validate, report.
 
 Exit codes: 0 success (sections the data cannot support are skipped and said so); 1 a notebook
 failed, or sections were skipped under --strict (the previous report is kept);
@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--truth", default=None, help="ground-truth folder (default: beside --out)")
     demo.set_defaults(run=_run_demo)
 
+    from revlab.crm.command import add_parser as add_import
+
+    add_import(sub)
+
     check = sub.add_parser("validate", help="check a data source against the data contract")
     check.add_argument("--source", default=None, help="DuckDB file, folder or URL")
     check.add_argument("--as-of", default=None, help="nothing may happen after this date")
@@ -54,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="notebook parameter (repeatable); refused if no notebook has it",
     )
-    report.add_argument("--notebooks", default="notebooks", help="folder of notebooks to run")
+    report.add_argument(
+        "--notebooks",
+        default=None,
+        help="folder of notebooks to run (default: the repository's notebooks/ in a source "
+        "checkout, else the notebooks installed with revlab)",
+    )
     report.add_argument(
         "--strict",
         action="store_true",

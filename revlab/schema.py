@@ -274,17 +274,55 @@ def _as_naive_utc(value: str | pd.Timestamp) -> pd.Timestamp:
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
 
 
+class ContractTable(pd.DataFrame):
+    """A DataFrame that prints whole: every row and the full text of every column.
+
+    ``print(revlab.schema.describe())`` shows the entire contract, not pandas' truncated
+    preview; any operation on it (filtering, ``groupby``) returns a plain DataFrame.
+    """
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def __repr__(self) -> str:
+        text = self.astype(object).map(
+            lambda v: ("yes" if v else "") if isinstance(v, bool) else str(v)
+        )
+        widths = {c: max(len(str(c)), *text[c].str.len()) for c in text.columns}
+
+        def line(values) -> str:
+            return "  ".join(
+                str(v).ljust(widths[c]) for c, v in zip(text.columns, values, strict=True)
+            ).rstrip()
+
+        out, previous = [line(text.columns)], None
+        for row in text.itertuples(index=False):
+            if "table" in text.columns and previous is not None and row[0] != previous:
+                out.append("")
+            out.append(line(row))
+            previous = row[0]
+        return "\n".join(out)
+
+    __str__ = __repr__
+
+
 def describe() -> pd.DataFrame:
-    """The data contract as a table: one row per column of every canonical table."""
+    """The data contract as a table: one row per column of every canonical table.
+
+    Columns: ``table``, ``column``, ``kind`` (string, timestamp, float, bool), ``required``,
+    ``key`` (the table's id column), ``doc``. Printing it shows every row in full.
+    """
     rows = [
         {
             "table": t.name,
             "column": c.name,
             "kind": c.kind,
             "required": c in t.required,
-            "doc": c.doc,
+            "key": c.name == t.key,
+            "doc": c.doc or (f"{t.doc} (the table)" if c.name == t.key else ""),
         }
         for t in TABLES.values()
         for c in t.columns.values()
     ]
-    return pd.DataFrame(rows)
+    return ContractTable(rows)

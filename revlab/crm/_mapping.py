@@ -1,4 +1,4 @@
-"""The description of one export: how its columns and values become a canonical table."""
+"""The description of one export: how its columns and values become canonical tables."""
 
 from __future__ import annotations
 
@@ -14,20 +14,10 @@ from revlab.schema import TABLES, SchemaError
 
 from ._values import header_key
 
-MAPPING_KEYS = (
-    "table",
-    "renames",
-    "optional",
-    "aliases",
-    "values",
-    "stages",
-    "dates",
-    "derive",
-    "fill",
-    "keep",
-    "drop",
-    "timezone",
-)
+#: Canonical names of the closing stages, as the pipeline and funnel analyses expect them.
+WON, LOST = "closed_won", "closed_lost"
+AMBIGUOUS = ("earliest", "latest")
+NONEXISTENT = ("shift_forward", "shift_backward")
 
 
 @dataclass(frozen=True)
@@ -65,6 +55,67 @@ class ValueMap:
 
 
 @dataclass(frozen=True)
+class StageMap:
+    """Stage values by outcome, for the deals and for their history.
+
+    Won stages are written ``closed_won`` and lost ones ``closed_lost`` in the ``stage``
+    column of both ``opportunities`` and ``stage_history``, so the deal, its history and the
+    pipeline analyses agree; open stages are kept as written. With ``strict`` a stage value
+    that is none of these is an error (a YAML ``stages:`` block); without, it is kept as
+    written (the ready Salesforce and HubSpot maps, whose deals carry their own flags).
+    """
+
+    column: str | None
+    won: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    open: tuple[str, ...] = ()
+    strict: bool = True
+
+    def canonical(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """Stage names with won/lost renamed; and the mask of values no list covers."""
+        text = values.astype("str").str.strip().where(values.notna())
+        key = text.str.casefold()
+        won = {s.strip().casefold() for s in (*self.won, WON)}
+        lost = {s.strip().casefold() for s in (*self.lost, LOST)}
+        known = won | lost | {s.strip().casefold() for s in self.open}
+        out = text.mask(key.isin(won), WON).mask(key.isin(lost), LOST)
+        return out, ~key.isin(known)
+
+    def outcomes(self) -> dict[str, ValueMap]:
+        """``is_closed`` and ``is_won`` value maps from the stage column."""
+        return stage_values(self.column, won=self.won, lost=self.lost, open=self.open)
+
+    def extended(self, more: Mapping[str, Sequence[str]]) -> StageMap:
+        """The same map with more stages per outcome."""
+        return dataclasses.replace(
+            self, **{k: (*getattr(self, k), *more.get(k, ())) for k in ("won", "lost", "open")}
+        )
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Columns brought in from a second export by key (an account's sector, a list price).
+
+    ``by`` is this export's column holding the key, ``key`` the second file's; ``columns``
+    maps the second file's columns to the names they take in this export, where renames,
+    value maps and fills can use them. A key the second file lacks is an error naming it; an
+    empty key brings empty values.
+    """
+
+    source: Any  # a CSV path or a DataFrame
+    key: str
+    by: str
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class FillFrom:
+    """Fill the empty cells of a column from another column of the export (or a lookup)."""
+
+    source: str
+
+
+@dataclass(frozen=True)
 class Derived:
     """A column copied from another canonical column, optionally only where a flag is true.
 
@@ -91,8 +142,29 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class FirstOf:
+    """The first non-empty value among columns (those the table has), else ``default``.
+
+    E.g. a task's time: ``FirstOf(("_completed", "_due", "_created"))``. Columns whose names
+    start with ``_`` are working columns: renamed in, read by rules, then dropped.
+    """
+
+    columns: tuple[str, ...]
+    default: Any = None
+
+    def __call__(self, table: pd.DataFrame) -> pd.Series:
+        present = [table[c] for c in self.columns if c in table.columns]
+        if not present:
+            return pd.Series(self.default, index=table.index)
+        out = present[0]
+        for other in present[1:]:
+            out = out.where(out.notna(), other)
+        return out if self.default is None else out.where(out.notna(), self.default)
+
+
+@dataclass(frozen=True)
 class ColumnMap:
-    """How one export becomes one canonical table; see the module docs for each field.
+    """How one export becomes a canonical table; see :mod:`revlab.crm` for each field.
 
     Use ``with_(...)`` to change a ready map, e.g.
     ``SALESFORCE_LEAD.with_(fill={"channel": "(none)"})``.
@@ -103,15 +175,25 @@ class ColumnMap:
     optional: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, ValueMap] = field(default_factory=dict)
+    stages: StageMap | None = None
+    stage_dates: Mapping[str, str] = field(default_factory=dict)
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)
     dates: Mapping[str, str | None] = field(default_factory=dict)
     # A callable rule may list the columns it reads in a ``needs`` attribute.
     derive: Mapping[str, Derived | Callable[[pd.DataFrame], pd.Series]] = field(
         default_factory=dict
     )
     fill: Mapping[str, Any] = field(default_factory=dict)
-    keep: str | Sequence[str] = "all"
-    drop: Sequence[str] = ()
+    keep: Sequence[str] = ()
+    attributes: Sequence[str] = ()
+    skip_empty: Sequence[str] = ()
+    owner_names: bool = False
+    owner_salt: str = ""
     timezone: str = "UTC"
+    ambiguous: str | None = None
+    nonexistent: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str = ","
 
     def __post_init__(self) -> None:
         problems = []
@@ -129,8 +211,14 @@ class ColumnMap:
                 f"{', '.join(both)} come from both a rename and a value map; keep one, or set "
                 "`when_missing: true` on the value map."
             )
-        if isinstance(self.keep, str) and self.keep not in ("all", "none"):
-            problems.append(f"keep must be 'all', 'none' or a list of columns, not {self.keep!r}.")
+        if isinstance(self.keep, str):
+            problems.append(keep_problem(self.keep))
+        if self.ambiguous not in (None, *AMBIGUOUS):
+            problems.append(f"ambiguous must be one of {', '.join(AMBIGUOUS)}.")
+        if self.nonexistent not in (None, *NONEXISTENT):
+            problems.append(f"nonexistent must be one of {', '.join(NONEXISTENT)}.")
+        if self.stage_dates and self.table != "opportunities":
+            problems.append("stage_dates belong in the mapping of the deals (opportunities).")
         if problems:
             raise SchemaError([f"mapping for {self.table}: {p}" for p in problems])
 
@@ -161,6 +249,33 @@ class ColumnMap:
         return [alt for alt, canon in self.aliases.items() if canon == source]
 
 
+def keep_problem(keep: str) -> str:
+    """Why ``keep`` must be a list: attributes are an allowlist."""
+    if keep == "none":
+        return "keep: 'none' is the default now; leave it out."
+    return (
+        f"keep must list the attribute columns to carry, not {keep!r}: attributes are an "
+        "allowlist, so that no personal field (names, e-mails, phones, notes) passes unnamed."
+    )
+
+
+def closing_stages(opportunities: pd.DataFrame) -> dict[str, list[str]]:
+    """Stage names that only closed won (or only closed lost) deals have, from their flags.
+
+    Salesforce and HubSpot deals carry ``IsWon`` / ``hs_is_closed_won`` next to their stage,
+    so the exports themselves say which custom stages close a deal; the history's stage names
+    are then read with them.
+    """
+    if "stage" not in opportunities.columns:
+        return {"won": [], "lost": []}
+    closed = opportunities[opportunities["is_closed"] & opportunities["stage"].notna()]
+    outcome = closed.groupby("stage")["is_won"].agg(["all", "any"])
+    return {
+        "won": sorted(outcome.index[outcome["all"]]),
+        "lost": sorted(outcome.index[~outcome["any"]]),
+    }
+
+
 def stage_values(source: str, *, won: Sequence, lost: Sequence, open: Sequence) -> dict:
     """``is_closed`` and ``is_won`` value maps from lists of won, lost and open stages."""
     closed = {**{s: True for s in won}, **{s: True for s in lost}, **{s: False for s in open}}
@@ -174,60 +289,18 @@ def read_mapping(
     """A ColumnMap from a ColumnMap, a dict, or a YAML file (format in :mod:`revlab.crm`)."""
     if isinstance(mapping, ColumnMap):
         return mapping if table in (None, mapping.table) else mapping.with_(table=table)
-    if isinstance(mapping, str | Path):
-        import yaml
+    from ._spec import from_dict
+    from ._yaml import load_yaml
 
-        with open(mapping, encoding="utf-8") as fh:
-            mapping = yaml.safe_load(fh) or {}
+    name, folder = "mapping", Path.cwd()
+    if isinstance(mapping, str | Path):
+        name, folder = Path(mapping).name, Path(mapping).resolve().parent
+        mapping = load_yaml(mapping)
+        if mapping is None:
+            raise SchemaError([f"{name} is empty; write at least `table:` and `renames:`."])
     if not isinstance(mapping, Mapping):
         raise SchemaError(
-            [f"mapping: expected a dict or YAML mapping, got {type(mapping).__name__}."]
-        )
-    return _from_dict(dict(mapping), table)
-
-
-def _from_dict(spec: dict, table: str | None) -> ColumnMap:
-    unknown = sorted(set(spec) - set(MAPPING_KEYS))
-    if unknown:
-        raise SchemaError(
-            [f"mapping: unknown key(s) {', '.join(unknown)}; known: {', '.join(MAPPING_KEYS)}."]
-        )
-    table = table or spec.get("table")
-    if table is None:
-        raise SchemaError(["mapping: no table; add `table: leads` (or opportunities, ...)."])
-    values = {}
-    for target, entry in (spec.get("values") or {}).items():
-        if not isinstance(entry, Mapping) or "from" not in entry or "map" not in entry:
-            raise SchemaError(
-                [f"mapping values.{target}: expected `from: <source column>` and `map: {{...}}`."]
-            )
-        values[target] = ValueMap(
-            entry["from"], dict(entry["map"]), bool(entry.get("when_missing"))
-        )
-    if spec.get("stages"):
-        st = spec["stages"]
-        values.update(
-            stage_values(
-                st["column"],
-                won=st.get("won", []),
-                lost=st.get("lost", []),
-                open=st.get("open", []),
-            )
-        )
-    derive = {
-        target: Derived(d["copy"], d.get("when"), d.get("fallback"))
-        for target, d in (spec.get("derive") or {}).items()
-    }
-    return ColumnMap(
-        table=table,
-        renames=dict(spec.get("renames") or {}),
-        optional=dict(spec.get("optional") or {}),
-        aliases=dict(spec.get("aliases") or {}),
-        values=values,
-        dates=dict(spec.get("dates") or {}),
-        derive=derive,
-        fill=dict(spec.get("fill") or {}),
-        keep=spec.get("keep", "all"),
-        drop=tuple(spec.get("drop") or ()),
-        timezone=spec.get("timezone", "UTC"),
-    )
+            [f"{name}: expected a mapping of keys (table:, renames: ...), got "
+             f"{type(mapping).__name__}."]
+        )  # fmt: skip
+    return from_dict(mapping, table=table, name=name, folder=folder)

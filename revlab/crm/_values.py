@@ -57,23 +57,32 @@ def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def to_timestamp(
-    series: pd.Series, *, fmt: str | None = None, timezone: str = "UTC"
+    series: pd.Series,
+    *,
+    fmt: str | None = None,
+    timezone: str = "UTC",
+    ambiguous: str | None = None,
+    nonexistent: str | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Read timestamps as naive UTC.
 
     Values with an offset (``2024-03-05T14:22:10.000+0000``, ``...Z``) are converted to UTC;
     values without one are taken to be in ``timezone``, except dates without a time, which
     name a calendar day and stay at midnight. ``fmt`` is a ``strftime`` format,
-    ``"epoch_ms"`` / ``"epoch_s"`` for Unix times, or None for ISO 8601.
+    ``"epoch_ms"`` / ``"epoch_s"`` for Unix times, or None for ISO 8601. A local time that
+    does not exist (the hour skipped when clocks go forward) or repeats (the hour lived twice
+    when they go back) is bad unless ``nonexistent`` (``shift_forward`` / ``shift_backward``)
+    or ``ambiguous`` (``earliest`` / ``latest``) says how to read it; see :func:`dst_gaps`.
     """
+    zone = (timezone, ambiguous, nonexistent)
     series = blank_to_na(series)
     dtype = PANDAS_DTYPES["timestamp"]
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         out = series.dt.tz_convert("UTC").dt.tz_localize(None)
         return out.astype(dtype), pd.Series(False, index=series.index)
     if pd.api.types.is_datetime64_dtype(series):
-        out = _localize(series, timezone)
-        return out.astype(dtype), pd.Series(False, index=series.index)
+        out = _localize(series, *zone)
+        return out.astype(dtype), series.notna() & out.isna()
     if fmt in EPOCH_UNITS:
         numbers = pd.to_numeric(series, errors="coerce")
         out = pd.to_datetime(numbers, unit=EPOCH_UNITS[fmt], errors="coerce")
@@ -91,7 +100,7 @@ def to_timestamp(
             parsed = pd.to_datetime(text[naive], **kwargs)
             # A date without a time is a calendar day: it is not shifted by the time zone.
             days = _date_only(text[naive], fmt)
-            parsed[~days] = _localize(parsed[~days], timezone)
+            parsed[~days] = _localize(parsed[~days], *zone)
             out[naive] = parsed.astype(dtype)
     except (ValueError, OverflowError):  # e.g. a format that cannot parse any value
         return out, series.notna()
@@ -105,11 +114,33 @@ def _date_only(text: pd.Series, fmt: str | None) -> pd.Series:
     return text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
 
 
-def _localize(values: pd.Series, timezone: str) -> pd.Series:
+def _localize(
+    values: pd.Series, timezone: str, ambiguous: str | None = None, nonexistent: str | None = None
+) -> pd.Series:
     if timezone.upper() == "UTC":
         return values
-    local = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    # pandas reads True as the summer-time (first) reading of a repeated hour.
+    amb = "NaT" if ambiguous is None else np.full(len(values), ambiguous == "earliest")
+    local = values.dt.tz_localize(timezone, ambiguous=amb, nonexistent=nonexistent or "NaT")
     return local.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def dst_gaps(series: pd.Series, *, fmt: str | None, timezone: str) -> tuple[pd.Series, pd.Series]:
+    """Rows whose local time does not exist, and rows whose local time repeats, in the zone."""
+    none = pd.Series(False, index=series.index)
+    if timezone.upper() == "UTC" or fmt in EPOCH_UNITS:
+        return none, none
+    text = blank_to_na(series).astype(PANDAS_DTYPES["string"]).str.strip()
+    naive = text.notna() & ~text.str.contains(_OFFSET, na=False)
+    if pd.api.types.is_datetime64_dtype(series):
+        parsed = series
+    else:
+        parsed = pd.to_datetime(text.where(naive), format=fmt or "ISO8601", errors="coerce")
+    ok = parsed.notna() & naive & ~_date_only(text.fillna(""), fmt)
+    n = len(parsed)
+    missing = parsed.dt.tz_localize(timezone, ambiguous=np.ones(n, bool), nonexistent="NaT")
+    repeated = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+    return ok & missing.isna(), ok & repeated.isna()
 
 
 def infer_attribute(series: pd.Series) -> pd.Series:

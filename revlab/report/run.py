@@ -51,6 +51,19 @@ class ReportResult:
 FULL_CHECK_MAX_ROWS = 5_000_000
 
 
+def default_notebooks() -> Path:
+    """The report's notebooks: ``notebooks/`` of a source checkout, else the installed ones.
+
+    A wheel carries the repository's ``notebooks/*.ipynb`` as ``revlab/notebooks/`` (copied
+    at build time by ``setup.py``), so ``revlab report`` runs from any folder.
+    """
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parent / "notebooks"
+    if (package.parent / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return package / "notebooks"
+
+
 def find_notebooks(folder: Path) -> list[Path]:
     """The report's notebooks, in file-name order (01_funnel, 02_propensity, ...)."""
     found = sorted(p for p in Path(folder).glob("*.ipynb") if not p.name.startswith("."))
@@ -131,20 +144,22 @@ def build(
     out: Path | str = "reports",
     as_of: str = "",
     parameters: Sequence[tuple[str, str]] = (),
-    notebooks_dir: Path | str = "notebooks",
+    notebooks_dir: Path | str | None = None,
     progress: bool = True,
     strict: bool = False,
     log: Callable[[str], None] = print,
 ) -> ReportResult:
     """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``.
 
-    A section whose data fall short is skipped in its page, listed on the scorecard and in the
-    log, and the report goes on; with ``strict`` any such skip fails the run instead
-    (:class:`SectionsSkipped`), keeping the previous report.
+    ``notebooks_dir`` defaults to :func:`default_notebooks`. A section whose data fall short
+    is skipped in its page, listed on the scorecard and in the log, and the report goes on;
+    with ``strict`` any such skip fails the run instead (:class:`SectionsSkipped`), keeping the
+    previous report.
     """
     from revlab.sources import resolve_path
 
-    notebooks = find_notebooks(resolve_path(notebooks_dir))
+    folder = default_notebooks() if notebooks_dir is None else resolve_path(notebooks_dir)
+    notebooks = find_notebooks(folder)
     specs = {nb: nbparams.declared(nb) for nb in notebooks}
     user = nbparams.resolve(specs, parameters)
     source_text, q, label = prepare(

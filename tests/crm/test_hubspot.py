@@ -60,7 +60,11 @@ def test_deals(tables):
 def test_stage_history_from_date_entered_columns(tables):
     history = tables["stage_history"]
     deal = history[history["opportunity_id"] == "9001"]
-    assert list(deal["stage"]) == ["appointmentscheduled", "qualifiedtobuy", "closedwon"]
+    assert list(deal["stage"]) == [
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "closed_won",
+    ]  # won: canonical name
     assert deal["entered_at"].iloc[-1] == pd.Timestamp("2024-02-20 12:00")
 
 
@@ -110,7 +114,7 @@ def test_ui_deal_labels():
     assert list(tables["opportunities"]["is_closed"]) == [True, False, True]
     assert tables["stage_history"].to_dict("list") == {
         "opportunity_id": ["1"],
-        "stage": ["Closed Won"],
+        "stage": ["closed_won"],
         "entered_at": [pd.Timestamp("2024-02-01 10:00")],
     }
 

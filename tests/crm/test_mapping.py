@@ -169,9 +169,11 @@ def test_attribute_clash_is_reported():
         "renames": {"Id": "lead_id", "Created": "created_at", "Source": "channel"},
     }
     with pytest.raises(SchemaError, match=r"'Lead ID' would clash"):
-        crm.load_export(frame, mapping)
-    out = crm.load_export(frame, {**mapping, "drop": ["Lead ID"]})
-    assert list(out.columns) == ["lead_id", "created_at", "channel"]
+        crm.load_export(frame, {**mapping, "keep": ["Lead ID"]})
+    # attributes are an allowlist: a column nobody named is left out, and listed as such
+    imported = crm.read_export(frame, mapping)
+    assert list(imported["leads"].columns) == ["lead_id", "created_at", "channel"]
+    assert imported.exports[0].left_out == ["Lead ID"]
 
 
 def test_keep_a_list_of_attributes():

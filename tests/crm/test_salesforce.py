@@ -115,7 +115,7 @@ def test_attributes_kept_personal_fields_dropped(tables):
 def test_stage_history_values(tables):
     history = tables["stage_history"]
     row = history[
-        history["opportunity_id"].eq("006000000000A06") & history["stage"].eq("Closed Won")
+        history["opportunity_id"].eq("006000000000A06") & history["stage"].eq("closed_won")
     ]
     assert row["entered_at"].item() == pd.Timestamp("2024-04-10 18:20")
     assert row["amount"].item() == 30000.0
