@@ -132,8 +132,9 @@ def test_real_pipeline_notebook_renders_and_says_what_it_skipped(imported, tmp_p
                  "--out", str(tmp_path / "reports"), "--notebooks", str(notebooks)])  # fmt: skip
     assert code == 0
     page = (tmp_path / "reports" / "2024Q1" / "05_pipeline.html").read_text()
-    assert "Skipped: pipeline movement and slipped deals" in page
-    assert "<code>close_date</code> column of <code>stage_history</code>" in page
+    assert "Skipped: The pipeline waterfall." in page
+    assert "The stage_history table has no close_date column" in page
+    assert "Traceback" not in page
 
 
 def test_python_path_gives_the_same_tables(imported):
