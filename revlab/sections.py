@@ -62,6 +62,11 @@ def describe(exc: DataError) -> tuple[str, str]:
     return str(exc).strip(), ""
 
 
+#: Stand-ins used since the notebook started; a section that used one and then failed in a
+#: library that swallowed the SectionSkipped (numpy, pandas) is skipped as depending on it.
+_TOUCHED: list[Skipped] = []
+
+
 class Skipped:
     """Stands for a result that could not be computed.
 
@@ -78,14 +83,17 @@ class Skipped:
         object.__setattr__(self, "_reason", reason)
 
     def _fail(self, *_: Any, **__: Any):
+        _TOUCHED.append(self)
         raise SectionSkipped(self._title, self._reason)
 
     def _same(self, *_: Any, **__: Any) -> Skipped:
+        _TOUCHED.append(self)
         return self
 
     def __getattr__(self, name: str) -> Skipped:
         if name.startswith("_"):  # IPython and copy probe dunder names: plain "no such attribute"
             raise AttributeError(name)
+        _TOUCHED.append(self)
         return self
 
     def __repr__(self) -> str:
@@ -143,15 +151,21 @@ class Section:
         self.quiet = quiet
         self.skip: Skip | None = None
         self._figures: set[int] = set()
+        self._touched = 0
 
     def __bool__(self) -> bool:
         return self.skip is None
 
     def __enter__(self) -> Section:
         self._figures = _open_figures()
+        self._touched = len(_TOUCHED)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        used = _TOUCHED[self._touched :]
+        del _TOUCHED[self._touched :]
+        if exc is not None and not isinstance(exc, DataError) and used:
+            exc = SectionSkipped(used[0]._title, used[0]._reason)  # a library hid the skip
         if exc is None or not isinstance(exc, DataError):
             return False  # success, or a bug: let it fail the run
         _close_figures_since(self._figures)  # half-drawn figures of a skipped section

@@ -118,3 +118,15 @@ def test_a_reason_already_given_is_not_repeated_in_full(sections, shown):
     first, again = shown
     assert not first.same_as and again.same_as == "New names"
     assert again.reason == first.reason  # the log and scorecard still know why
+
+
+def test_a_library_that_hides_the_skip_still_skips_the_section(sections, shown):
+    import numpy as np
+
+    terms = sections.attempt("Contract terms", _short)
+    with sections.section("Amounts"):
+        np.asarray([terms["amount"], 1.0], dtype=float)  # numpy turns it into a ValueError
+    assert shown[-1].title == "Amounts" and shown[-1].because == "Contract terms"
+    with pytest.raises(ValueError):
+        with sections.section("A real bug"):
+            np.asarray([[1.0], 2.0], dtype=float)  # no stand-in touched: the bug is not hidden
