@@ -13,7 +13,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from revlab import rates
+from revlab import _amounts, rates
 from revlab.funnel import _base
 from revlab.needs import requires
 from revlab.periods import Quarter, quarters_between
@@ -32,12 +32,14 @@ def _decided(src: Source, by: list[str], first: Quarter, last: Quarter) -> pd.Da
     won = closed.is_won
     cycle = (_base.seconds(closed._closed) - _base.seconds(closed.created_at)).cast("float64")
     cycle = cycle / _base.DAY_SECONDS
-    amount = ibis.cases((won, closed.amount), else_=ibis.null("float64"))
+    priced = won & _amounts.known(closed.amount)
+    amount = ibis.cases((priced, closed.amount), else_=ibis.null("float64"))
     cycle = ibis.cases((won, cycle), else_=ibis.null("float64"))
     closed = closed.mutate(_q=closed._closed.truncate("Q"), _amount=amount, _cycle=cycle)
     got = closed.group_by(["_q", *by]).aggregate(
         closed=closed.count(),
         won=won.sum(),
+        unknown_amounts=(won & ~priced).sum(),
         bookings=closed._amount.sum(),
         avg_deal_size=closed._amount.mean(),
         _sd=closed._amount.std(),
@@ -88,13 +90,16 @@ def closing_by_quarter(
     mean days from deal creation to close, won deals; ``open_at_start`` = deals open at the
     quarter's first moment; ``pipeline_velocity = open_at_start * win_rate * avg_deal_size /
     sales_cycle_days``, the expected amount won per day from the pipeline on hand. Quarters or
-    groups without closed deals have 0 counts and NaN rates, sizes and velocity.
+    groups without closed deals have 0 counts and NaN rates, sizes and velocity. A won deal's
+    amount of 0 or missing is unknown, not zero (:mod:`revlab._amounts`): ``bookings`` and
+    ``avg_deal_size`` count known amounts only, and ``unknown_amounts`` counts the won deals
+    without one.
 
     Returns
     -------
     DataFrame
         ``quarter``, ``by...``, ``closed``, ``won``, ``win_rate``, ``lower``, ``upper``,
-        ``bookings``, ``avg_deal_size``, ``size_lower``, ``size_upper``,
+        ``bookings``, ``unknown_amounts``, ``avg_deal_size``, ``size_lower``, ``size_upper``,
         ``sales_cycle_days``, ``open_at_start``, ``pipeline_velocity``.
     """
     by = _base.groups(by)
@@ -106,10 +111,11 @@ def closing_by_quarter(
         pd.DataFrame({"quarter": [str(q) for q in quarters]}),
         _base.levels(src, "opportunities", by),
     )
-    out = grid.merge(got, on=["quarter", *by], how="left").fillna({"closed": 0, "won": 0})
+    out = grid.merge(got, on=["quarter", *by], how="left")
+    out = out.fillna({"closed": 0, "won": 0, "unknown_amounts": 0})
     out = out.merge(_open_at_starts(src, by, quarters), on=[*by, "quarter"], how="left")
     out = out.fillna({"open_at_start": 0, "bookings": 0.0})
-    counts = ["closed", "won", "open_at_start"]
+    counts = ["closed", "won", "unknown_amounts", "open_at_start"]
     out[counts] = out[counts].astype("int64")
     out = rates.add_rate(out, k="won", n="closed", level=level, name="win_rate")
     out["size_lower"], out["size_upper"] = rates.mean_interval(
@@ -121,6 +127,7 @@ def closing_by_quarter(
             out["sales_cycle_days"] > 0
         )
     cols = ["quarter", *by, "closed", "won", "win_rate", "lower", "upper", "bookings"]
+    cols += ["unknown_amounts"]
     cols += ["avg_deal_size", "size_lower", "size_upper", "sales_cycle_days"]
     cols += ["open_at_start", "pipeline_velocity"]
     return out[cols].sort_values(["quarter", *by], ignore_index=True)
@@ -147,24 +154,30 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     amount of every open deal, ``pipeline_in_quarter`` of those expected to close in the
     quarter (all open deals if there is no ``close_date``); ``coverage =
     pipeline_in_quarter / bookings_target`` (NaN without a positive target for the quarter).
+    ``unknown_amounts`` counts the deals in the quarter whose amount is unknown (0 or
+    missing, summed as nothing), ``no_close_date`` the open deals with no expected close date
+    (in no quarter's pipeline).
 
     Raises
     ------
     SourceError
         When the source has no ``targets`` or ``opportunities`` table.
     """
-    src.require("opportunities", "targets", analysis="pipeline coverage")
     q = Quarter.parse(quarter)
     start = q.start if src.as_of is None else min(q.start, pd.Timestamp(src.as_of))
     opps = src.at(start).table("opportunities")
     opps = opps.filter(~opps.is_closed)
     due = q.contains(opps.close_date) if "close_date" in opps.columns else ibis.literal(True)
-    amount = opps.amount.fill_null(0.0)
+    due = due.fill_null(False)
+    priced = _amounts.known(opps.amount)
+    amount = ibis.cases((priced, opps.amount), else_=0.0)
     got = opps.aggregate(
         deals=opps.count(),
         open_pipeline=amount.sum(),
         deals_in_quarter=due.sum(),
         pipeline_in_quarter=ibis.cases((due, amount), else_=0.0).sum(),
+        unknown_amounts=(due & ~priced).sum(),
+        no_close_date=opps.close_date.isnull().sum() if "close_date" in opps.columns else 0,
     ).to_pandas()
     targets = src.table("targets")
     target = targets.filter(targets.quarter == str(q)).bookings_target.sum().to_pandas()
@@ -172,4 +185,4 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     out = got.fillna(0).assign(quarter=str(q), bookings_target=target)
     out["coverage"] = out["pipeline_in_quarter"] / target if target > 0 else np.nan
     cols = ["quarter", "deals", "open_pipeline", "deals_in_quarter", "pipeline_in_quarter"]
-    return out[[*cols, "bookings_target", "coverage"]]
+    return out[[*cols, "unknown_amounts", "no_close_date", "bookings_target", "coverage"]]
