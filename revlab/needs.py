@@ -40,13 +40,15 @@ class Minimum:
     what: str
     measure: Callable[[Source], float]
     at_least: float
+    why: str = ""  # why the analysis needs it, said after the shortfall
 
     def shortfall(self, src: Source) -> str | None:
         """The measured shortfall as a sentence, or None when the data meet the minimum."""
         have = self.measure(src)
         if have >= self.at_least:
             return None
-        return f"{have:,.0f} {self.what}; it needs at least {self.at_least:,.0f}"
+        because = f": {self.why}" if self.why else ""
+        return f"{have:,.0f} {self.what}; it needs at least {self.at_least:,.0f}{because}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from revlab.needs import Minimum
 from revlab.periods import Quarter
 from revlab.schema import OPPORTUNITY_STAGES
 from revlab.sources import Source, SourceError
@@ -15,6 +16,23 @@ from revlab.sources import Source, SourceError
 #: Tables every history-based analysis needs, and the column the slip-aware ones add.
 HISTORY = ("opportunities", "stage_history")
 CLOSE_DATES = ("stage_history.close_date",)
+
+
+def _changed_close_dates(src: Source) -> float:
+    """Deals whose expected close date was recorded with more than one value."""
+    h = src.table("stage_history")
+    h = h.filter(h.close_date.notnull())
+    per = h.group_by("opportunity_id").aggregate(n=h.close_date.nunique())
+    return float(per.filter(per.n > 1).count().execute())
+
+
+#: Slips are seen only where the history records a close date changing.
+CLOSE_DATE_HISTORY = Minimum(
+    "deals whose expected close date the history records changing",
+    _changed_close_dates,
+    1,
+    why="without close-date history, slips are unknown rather than none",
+)
 
 #: Normalised names of the two closed stages (lower case, no spaces, underscores or dashes), so
 #: canonical ``closed_won`` and CRM spellings such as ``Closed Won`` are both recognised.

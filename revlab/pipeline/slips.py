@@ -65,6 +65,7 @@ def close_date_pushes(src: Source, *, deals: ir.Table | None = None) -> ir.Table
 @requires(
     *_base.HISTORY,
     columns=_base.CLOSE_DATES,
+    minimums=(_base.CLOSE_DATE_HISTORY,),
     analysis="Slipped deals",
 )
 def slip_analysis(

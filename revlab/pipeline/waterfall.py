@@ -39,7 +39,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from revlab import _asof
+from revlab import _amounts, _asof
 from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.pipeline import _base
@@ -186,7 +186,10 @@ def waterfall(
         the signed change) and ``running`` (the running total after the bar, ending at the
         closing value). Movements without deals are rows with 0. Deals carried over unchanged
         move nothing and have no row. The window is in ``frame.attrs`` (``quarter``, ``start``,
-        ``end``).
+        ``end``), with what the bars cannot show: ``undated_deals`` and ``undated_value``
+        (deals open at ``end`` with no expected close date, so in no quarter's pipeline) and
+        ``unknown_amounts`` (deals in the movements whose amount is 0 or missing, counted as
+        nothing; see :mod:`revlab._amounts`).
     """
     by = _base.group_columns(by)
     q = Quarter.parse(quarter)
@@ -195,15 +198,35 @@ def waterfall(
     in_open = m.amount_start.notnull()
     in_close = m.movement.isin(["amount_change", "unchanged", "new", "pulled_in"])
     zero = ibis.literal(0.0)
-    counts = m.group_by([*by, "movement"]).aggregate(
-        deals=m.count(),
-        value=m.value.sum(),
-        _open_n=in_open.sum(),
-        _open_v=ibis.cases((in_open, m.amount_start), else_=zero).sum(),
-        _close_n=in_close.sum(),
-        _close_v=ibis.cases((in_close, m.amount_end), else_=zero).sum(),
+    unpriced = (in_open & ~_amounts.known(m.amount_start)) | (
+        in_close & ~_amounts.known(m.amount_end)
     )
-    return _assemble(counts.to_pandas(), by, q, start, end)
+    counts = (
+        m.group_by([*by, "movement"])
+        .aggregate(
+            deals=m.count(),
+            value=m.value.sum(),
+            _open_n=in_open.sum(),
+            _open_v=ibis.cases((in_open, m.amount_start), else_=zero).sum(),
+            _close_n=in_close.sum(),
+            _close_v=ibis.cases((in_close, m.amount_end), else_=zero).sum(),
+            _unknown=unpriced.sum(),
+        )
+        .to_pandas()
+    )
+    out = _assemble(counts.drop(columns="_unknown"), by, q, start, end)
+    undated = _undated(src, end)
+    out.attrs.update(unknown_amounts=int(counts["_unknown"].sum()), **undated)
+    return out
+
+
+def _undated(src: Source, end: pd.Timestamp) -> dict[str, float]:
+    """Open deals at ``end`` with no expected close date: in no quarter's pipeline at all."""
+    opps = src.at(end).table("opportunities")
+    none = opps.filter(~opps.is_closed & opps.close_date.isnull())
+    got = none.aggregate(n=none.count(), v=none.amount.sum()).to_pandas().iloc[0]
+    value = 0.0 if pd.isna(got["v"]) else float(got["v"])
+    return {"undated_deals": int(got["n"]), "undated_value": value}
 
 
 def _assemble(

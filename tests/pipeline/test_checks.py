@@ -124,3 +124,13 @@ def test_history_analyses_name_the_tables_and_columns_they_lack(deal_tables, dea
     with pytest.raises(Shortfall, match=r"the stage_history table has no close_date column"):
         pipeline.slip_analysis(no_dates)
     assert pipeline.check_history(no_dates) == []  # the check needs no close dates
+
+
+def test_slips_without_close_date_history_are_unknown_not_none(deal_tables):
+    from revlab.errors import Shortfall
+
+    h = deal_tables["stage_history"].copy()
+    h["close_date"] = h.groupby("opportunity_id")["close_date"].transform("last")
+    flat = connect({**deal_tables, "stage_history": h})
+    with pytest.raises(Shortfall, match=r"slips are unknown rather than none"):
+        pipeline.slip_analysis(flat)

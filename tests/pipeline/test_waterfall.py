@@ -107,7 +107,7 @@ def test_waterfall_needs_history_with_close_dates(deal_tables):
         **deal_tables,
         "stage_history": deal_tables["stage_history"].drop(columns="close_date"),
     }
-    with pytest.raises(SourceError, match=r"stage_history\.close_date"):
+    with pytest.raises(SourceError, match=r"the stage_history table has no close_date column"):
         pipeline.waterfall(connect(bare), quarter="2024Q2")
 
 
@@ -126,3 +126,18 @@ def test_closed_in_window_adds_the_deals_that_came_and_went(deal_source):
     assert got.loc[("won", "entered")].tolist() == [1, 80]
     assert got.loc[("lost", "entered")].tolist() == [0, 0]
     assert got["deals"].sum() == 5  # J won Mar 15, before the window
+
+
+def test_waterfall_says_what_its_bars_cannot_show(deal_tables):
+    """L (open, 120) loses its expected close date; E (unchanged, 50) its amount."""
+    opps, h = deal_tables["opportunities"].copy(), deal_tables["stage_history"].copy()
+    opps.loc[opps["opportunity_id"] == "L", "close_date"] = pd.NaT
+    h.loc[h["opportunity_id"] == "L", "close_date"] = pd.NaT
+    opps.loc[opps["opportunity_id"] == "E", "amount"] = 0.0
+    h.loc[h["opportunity_id"] == "E", "amount"] = 0.0
+    src = connect({**deal_tables, "opportunities": opps, "stage_history": h})
+    wf = pipeline.waterfall(src, quarter="2024Q2")
+    assert (wf.attrs["undated_deals"], wf.attrs["undated_value"]) == (1, 120)
+    assert wf.attrs["unknown_amounts"] == 1
+    full = pipeline.waterfall(connect(deal_tables), quarter="2024Q2").attrs
+    assert (full["undated_deals"], full["undated_value"], full["unknown_amounts"]) == (0, 0, 0)
