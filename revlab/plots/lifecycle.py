@@ -83,7 +83,9 @@ def plot_churn_rates(
     ax = _axes(ax)
     y = np.arange(len(frame))
     err = np.vstack([frame["mean"] - frame["lower"], frame["upper"] - frame["mean"]])
-    ax.errorbar(frame["mean"], y, xerr=err, fmt="o", capsize=4, label="estimate")
+    ax.errorbar(
+        frame["mean"], y, xerr=np.nan_to_num(err).clip(min=0), fmt="o", capsize=4, label="estimate"
+    )
     if truth is not None:
         true = frame[[by]].merge(truth, on=by, how="left")["rate"]
         ax.scatter(true, y, marker="x", color="black", zorder=3, label="truth")
@@ -106,7 +108,7 @@ def plot_ltv_to_cac(
     y = np.arange(len(rows))
     values = rows["ltv_to_cac"].to_numpy(dtype=float)
     err = np.vstack([values - rows["lower"], rows["upper"] - values])
-    ax.barh(y, np.nan_to_num(values), xerr=np.nan_to_num(err), capsize=3)
+    ax.barh(y, np.nan_to_num(values), xerr=np.nan_to_num(err).clip(min=0), capsize=3)
     ax.axvline(target, color="grey", linestyle="--", linewidth=1, label=f"{target:g}× target")
     ax.set_yticks(y, rows[by].astype(str))
     ax.set(xlabel="lifetime value / acquisition cost", title="LTV / CAC")
@@ -131,7 +133,7 @@ def plot_satisfaction(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         strict=True,
     ):
         v = frame[col].to_numpy(dtype=float)
-        err = np.nan_to_num(np.vstack([v - frame[lo], frame[hi] - v]))
+        err = np.nan_to_num(np.vstack([v - frame[lo], frame[hi] - v])).clip(min=0)
         ax.bar(x + shift, np.nan_to_num(v), width, yerr=err, capsize=3, label=label)
     ax.set_xticks(x, frame["band"].astype(str))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

@@ -102,7 +102,7 @@ def plot_slip_win_rates(
         upper = frame[f"upper_{kind}"].to_numpy(dtype=float)
         n = frame[kind].to_numpy()
         err = np.vstack([rate - lower, upper - rate])
-        bars = ax.bar(x + offset, np.nan_to_num(rate), width, yerr=np.nan_to_num(err),
+        bars = ax.bar(x + offset, np.nan_to_num(rate), width, yerr=np.nan_to_num(err).clip(min=0),
                       color=SLIP_COLOURS[kind], capsize=3, label=name)  # fmt: skip
         for bar, r, k in zip(bars, rate, n, strict=True):
             text = "n/a" if np.isnan(r) else f"n={k:,}"

@@ -169,7 +169,12 @@ def plot_split_gap(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """
     ax = _axes(ax)
     err = np.vstack([frame["roc_auc"] - frame["low"], frame["high"] - frame["roc_auc"]])
-    bars = ax.bar(frame["split"].astype(str), frame["roc_auc"], yerr=np.nan_to_num(err), capsize=3)
+    bars = ax.bar(
+        frame["split"].astype(str),
+        frame["roc_auc"],
+        yerr=np.nan_to_num(err).clip(min=0),
+        capsize=3,
+    )
     ax.bar_label(bars, labels=[f"{v:.3f}" for v in frame["roc_auc"]], padding=2, fontsize="small")
     ax.axhline(0.5, color="0.5", linestyle="--", linewidth=1, label="no skill")
     ax.set(ylabel="test ROC AUC", ylim=(0.4, 1.0), title="Ordered vs random split")

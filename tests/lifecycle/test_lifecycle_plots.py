@@ -73,3 +73,20 @@ def test_holdout_lines_leave_out_the_total():
     )
     ax = plots.plot_holdout(frame)
     assert len(ax.lines) == 2 and list(ax.lines[0].get_ydata()) == [0.2, 0.8, 2.0]
+
+
+def test_satisfaction_bars_survive_rounding_in_the_intervals():
+    """A rate of 0 whose Wilson lower bound came out a hair above it must still draw."""
+    frame = pd.DataFrame(
+        {
+            "band": ["detractor", "promoter"],
+            "renewal_rate": [0.0, 0.9],
+            "lower": [1e-17, 0.8],
+            "upper": [0.4, 0.95],
+            "expansion_rate": [float("nan"), 0.2],
+            "expansion_lower": [float("nan"), 0.1],
+            "expansion_upper": [float("nan"), 0.3],
+        }
+    )
+    ax = plots.plot_satisfaction(frame)
+    assert [round(p.get_height(), 3) for p in ax.patches[:2]] == [0.0, 0.9]
