@@ -20,9 +20,9 @@ from scipy import special, stats
 
 from revlab.lifecycle import _terms
 from revlab.lifecycle.contractual import ChurnModel, _discounted_terms
-from revlab.needs import requires
+from revlab.needs import Needs, requires
 from revlab.periods import Quarter
-from revlab.sources import Source, SourceError
+from revlab.sources import Source
 
 __all__ = ["acquisition_cost", "lifetime_value", "ltv_to_cac"]
 
@@ -113,7 +113,17 @@ def lifetime_value(
     return out
 
 
-@requires("marketing_spend", "leads", "opportunities", analysis="Acquisition cost")
+#: What acquisition cost needs beyond leads and deals, by grouping: spend is recorded by channel;
+#: by segment it is the leads' own acquisition_cost.
+_COST_NEEDS = {
+    "channel": Needs("Acquisition cost", tables=("marketing_spend",)),
+    "segment": Needs(
+        "Acquisition cost by segment", columns=("leads.acquisition_cost", "leads.segment")
+    ),
+}
+
+
+@requires("leads", "opportunities", analysis="Acquisition cost")
 def acquisition_cost(
     src: Source,
     *,
@@ -135,16 +145,17 @@ def acquisition_cost(
         ``<by>``, ``spend``, ``won``, ``cac`` (NaN when nothing was won), ``lower``, ``upper``;
         a last row ``all``.
     """
+    if by not in _COST_NEEDS:
+        raise ValueError(f"acquisition cost is by 'channel' or 'segment', got {by!r}.")
+    _COST_NEEDS[by].check(src)
     if by == "channel":
         from revlab.funnel import cost_per_name
 
         parts = [cost_per_name(src, quarter=q)[["channel", "spend", "won"]] for q in quarters]
         out = pd.concat(parts).groupby("channel", sort=False)[["spend", "won"]].sum()
         out = out.reset_index()
-    elif by == "segment":
-        out = _segment_cost(src, [Quarter.parse(q) for q in quarters])
     else:
-        raise ValueError(f"acquisition cost is by 'channel' or 'segment', got {by!r}.")
+        out = _segment_cost(src, [Quarter.parse(q) for q in quarters])
     out = out[out[by] != ALL]
     total = pd.DataFrame([{by: ALL, "spend": out["spend"].sum(), "won": out["won"].sum()}])
     out = pd.concat([out, total], ignore_index=True).astype({"won": "int64"})
@@ -160,13 +171,7 @@ def acquisition_cost(
 
 
 def _segment_cost(src: Source, quarters: list[Quarter]) -> pd.DataFrame:
-    src.require("leads", "opportunities", analysis="acquisition cost by segment")
     leads = src.table("leads")
-    if not {"acquisition_cost", "segment"} <= set(leads.columns):
-        raise SourceError(
-            "acquisition cost by segment needs leads.acquisition_cost and leads.segment "
-            "(marketing spend is recorded by channel only); group by channel instead."
-        )
     lo, hi = min(quarters).start, max(quarters).end
     made = leads.filter((leads.created_at >= lo) & (leads.created_at < hi))
     spend = made.group_by("segment").aggregate(spend=made.acquisition_cost.sum()).to_pandas()

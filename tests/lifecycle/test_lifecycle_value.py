@@ -36,7 +36,7 @@ def test_cac_by_segment_uses_lead_acquisition_costs(demo_src, book):
     cac = lifecycle.acquisition_cost(demo_src, quarters=QUARTERS, by="segment")
     assert cac["segment"].tolist() == ["enterprise", "mid_market", "smb", "all"]
     assert (cac["won"] > 0).all()
-    with pytest.raises(SourceError, match=r"leads\.acquisition_cost"):
+    with pytest.raises(SourceError, match=r"leads table has no acquisition_cost column"):
         lifecycle.acquisition_cost(connect(book), quarters=["2024Q1"], by="segment")
 
 
