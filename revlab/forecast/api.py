@@ -150,6 +150,12 @@ def _timeseries(src, q: Quarter, model_config, sampler_config, n_sims, fit_seed,
         "time-series model on monthly bookings (no funnel data): months not yet complete "
         "are drawn, complete ones are known."
     )
+    if not model.inputs_.seasonal:
+        fc.notes.append(
+            f"{len(model.inputs_.months)} months of bookings, too few for a yearly season "
+            "(two years are needed): trend and month-to-month swings only, so the interval "
+            "is wide and a seasonal quarter can surprise it."
+        )
     return fc, model
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from revlab.errors import DataError
 from revlab.forecast import aggregates as agg
 from revlab.forecast import baselines, scoring
 from revlab.forecast._errors import ForecastError
@@ -48,13 +49,16 @@ def backtest(
     src,
     *,
     quarters: int = 8,
-    methods: Iterable[str] = ("funnel", "seasonal_naive", "stage_weighted"),
+    methods: Iterable[str] | None = None,
     model_config: dict | None = None,
     sampler_config: dict | None = None,
     n_sims: int = 2000,
     random_seed: int | None = None,
 ) -> pd.DataFrame:
     """Forecast each of the last ``quarters`` quarters as of its start, with each method.
+
+    ``methods`` defaults to the model :func:`~revlab.forecast.forecast` picks for ``src``
+    (funnel with leads, the time-series model on a deals-only export) and both baselines.
 
     Returns
     -------
@@ -68,6 +72,10 @@ def backtest(
             f"no past quarter was asked for (quarters={quarters}); ask for one or more "
             "(the report's backtest_quarters) to see how past forecasts held."
         )
+    if methods is None:
+        from revlab.forecast.api import choose_method
+
+        methods = (choose_method(src), "seasonal_naive", "stage_weighted")
     methods = list(methods)
     unknown = set(methods) - set(BACKTEST_METHODS)
     if unknown:
@@ -88,7 +96,7 @@ def backtest(
                 )  # fmt: skip
                 row["ok"] = fc.trustworthy
                 row |= scoring.score(fc.samples, actual)
-            except ForecastError as exc:
+            except DataError as exc:  # this cut cannot support the method: noted, not fatal
                 row["note"] = str(exc)
             rows.append(row)
     return _order(pd.DataFrame(rows))
@@ -123,8 +131,18 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per method: quarters scored, mean CRPS, APE of the median and interval coverage.
 
     ``crps_ratio`` compares each method's mean CRPS with the first method listed (the model).
+    A ForecastError when the model scored no quarter (each row's note says why): the
+    baselines alone say nothing about how far to trust the model.
     """
     scored = frame.dropna(subset=["crps"])
+    model = frame["method"].iloc[0] if len(frame) else None
+    if model is None or not (scored["method"] == model).any():
+        notes = frame.loc[frame["method"] == model, "note"] if model else pd.Series(dtype=str)
+        why = next((n for n in notes if n), "no quarter was backtested")
+        raise ForecastError(
+            f"the {LABELS.get(model, model or 'model').lower()} could forecast none of the "
+            f"past quarters ({why}); the backtest needs quarters the model can be fitted on."
+        )
     out = scoring.summarise(scored)
     out.insert(1, "label", out["method"].map(LABELS).fillna(out["method"]))
     return out

@@ -30,7 +30,8 @@ import pandas as pd
 from revlab.forecast._builder import BayesianModel
 from revlab.forecast._errors import ForecastError
 
-MIN_MONTHS = 24
+MIN_MONTHS = 24  # two years: enough to learn a yearly season
+MIN_MONTHS_TREND = 6  # with fewer than MIN_MONTHS, trend and AR(1) only, no season
 
 
 @dataclass
@@ -48,6 +49,11 @@ class SeriesInputs:
         """Years from the middle of the window (centred, so trend and level do not trade off)."""
         n = len(self.months)
         return (np.arange(n) - (n - 1) / 2) / 12.0
+
+    @property
+    def seasonal(self) -> bool:
+        """True when the series is long enough (MIN_MONTHS) to learn a month-of-year season."""
+        return len(self.months) >= MIN_MONTHS
 
     @property
     def month_of_year(self) -> np.ndarray:
@@ -80,6 +86,10 @@ def monthly_series(frame: pd.DataFrame | pd.Series, *, value: str | None = None)
 
 class TimeSeriesModel(BayesianModel):
     """Trend + month-of-year seasonality + AR(1) Student-t deviations, on log revenue.
+
+    With fewer than ``MIN_MONTHS`` (24) months the season is left out (a season cannot be
+    learned from one year): trend and AR(1) deviations only, from ``MIN_MONTHS_TREND`` (6)
+    months. A year of deals is where most exports start; its forecast is wider, not absent.
 
     Examples
     --------
@@ -121,17 +131,17 @@ class TimeSeriesModel(BayesianModel):
             raise ForecastError("series: every month is zero; there is nothing to forecast.")
         # zero months (a small business's quiet month) get a shifted log: log(y + c)
         offset = 0.05 * float(series[series > 0].median()) if (series == 0).any() else 0.0
-        if len(series) < MIN_MONTHS:
+        if len(series) < MIN_MONTHS_TREND:
             raise ForecastError(
                 f"series: {len(series)} months of history; the time-series model needs at "
-                f"least {MIN_MONTHS} (two years) to learn a yearly season."
+                f"least {MIN_MONTHS_TREND} (and {MIN_MONTHS}, two years, to learn a season)."
             )
         log_y = np.log(series.to_numpy(float) + offset)
         center, scale = float(log_y.mean()), float(max(log_y.std(), 1e-3))
         return SeriesInputs(series.index, (log_y - center) / scale, center, scale, offset)
 
     def _structure(self, inputs: SeriesInputs) -> tuple:
-        return ()
+        return (inputs.seasonal,)
 
     def _data(self, inputs: SeriesInputs, block: str = "model") -> dict[str, np.ndarray]:
         return {
@@ -153,8 +163,11 @@ class TimeSeriesModel(BayesianModel):
             scale = pm.Data("scale", inputs.scale)
             intercept = pm.Normal("intercept", 0.0, 2.0)
             slope = pm.Normal("slope", 0.0, cfg["trend_sigma"] / scale)
-            season_sd = pm.HalfNormal("season_sd", cfg["season_sigma"] / scale)
-            season = pm.ZeroSumNormal("season", sigma=season_sd, shape=12)
+            if inputs.seasonal:
+                season_sd = pm.HalfNormal("season_sd", cfg["season_sigma"] / scale)
+                season = pm.ZeroSumNormal("season", sigma=season_sd, shape=12)
+            else:
+                season = pt.zeros(12)
             phi = pm.Uniform("phi", -0.95, 0.99)
             sigma = pm.HalfNormal("sigma", cfg["noise_sigma"] / scale)
             nu = 2.0 + pm.Exponential("nu_minus_2", cfg["nu_rate"])
@@ -179,6 +192,7 @@ class TimeSeriesModel(BayesianModel):
         post = self.idata_.posterior
         draw = {k: post[k].values.reshape(-1, *post[k].shape[2:]) for k in post.data_vars}
         n = draw["intercept"].size
+        draw.setdefault("season", np.zeros((n, 12)))  # a series too short for a season
         rng = np.random.default_rng(random_seed)
         t_last = inp.t[-1]
         m_last = inp.month_of_year[-1]

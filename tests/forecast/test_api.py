@@ -61,6 +61,31 @@ def test_deals_only_data_get_the_time_series_model(small_company):
         forecast.scenarios(fc)
 
 
+def test_a_year_of_deals_only_is_forecast_without_a_season_and_backtested(small_company):
+    """The deals-only export real users start with: a year of opportunities, nothing else."""
+    from revlab.demo.shapes import shape
+
+    src = connect(shape(small_company.tables, "deals_only")).at(AS_OF)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fc = forecast.forecast(src, QUARTER, sampler_config=TINY, target=1e6, random_seed=1)
+        bt = forecast.backtest(src, quarters=1, sampler_config=TINY, n_sims=200, random_seed=1)
+    assert fc.method == "timeseries" and np.isfinite(fc.samples).all()
+    assert any("too few for a yearly season" in n for n in fc.notes)
+    assert bt["method"].iloc[0] == "timeseries"  # the backtest scores the model the forecast used
+    assert forecast.summary(bt)["method"].iloc[0] == "timeseries"
+
+
+def test_a_backtest_whose_model_forecast_nothing_is_refused(small_company):
+    src = connect({"opportunities": small_company.tables["opportunities"]}).at(AS_OF)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bt = forecast.backtest(src, quarters=1, methods=("funnel", "seasonal_naive"), n_sims=200)
+    assert bt.loc[bt["method"] == "funnel", "note"].str.len().gt(0).all()
+    with pytest.raises(forecast.ForecastError, match=r"funnel model could forecast none"):
+        forecast.summary(bt)
+
+
 def test_unknown_method_is_refused(small_source):
     with pytest.raises(forecast.ForecastError, match=r"method='magic'"):
         forecast.forecast(small_source.at(AS_OF), QUARTER, method="magic")

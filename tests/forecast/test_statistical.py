@@ -16,6 +16,7 @@ Interval coverage over many companies is the validation script's job
 
 import warnings
 
+import pandas as pd
 import pytest
 
 from revlab import forecast
@@ -80,10 +81,17 @@ def test_true_parameters_inside_99pct_intervals_of_the_report_fit(
     assert missed.empty, f"truth outside the 99% interval:\n{missed}"
 
 
-@pytest.mark.parametrize("parameter", ["conversion", "deal_size_median"])
-def test_true_parameters_inside_99pct_intervals_at_the_cut(cut_fit, demo_company, parameter):
-    missed = _truth_outside_99(cut_fit, demo_company, parameter)
-    assert missed.empty, f"truth outside the 99% interval:\n{missed}"
+def test_at_most_one_true_value_outside_its_99pct_interval_at_the_cut(cut_fit, demo_company):
+    """Of the nine true values, at most one outside its 99% interval.
+
+    A calibrated posterior misses each with probability 1%, so two misses or more happen
+    0.3% of the time; one miss is 8.6% and is what CI saw once (the referral conversion at
+    z = 2.37 on another machine's floating point, inside the 99% interval here).
+    """
+    missed = pd.concat(
+        [_truth_outside_99(cut_fit, demo_company, p) for p in ("conversion", "deal_size_median")]
+    )
+    assert len(missed) <= 1, f"truths outside the 99% interval:\n{missed}"
 
 
 @pytest.mark.parametrize("fit", ["report_fit", "cut_fit"])

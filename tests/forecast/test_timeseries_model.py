@@ -53,9 +53,27 @@ def test_reads_frames_of_text_months():
     assert s.index[0] == pd.Timestamp("2020-01-01") and s.iloc[1] == 2.0
 
 
+def test_a_year_of_history_is_forecast_without_a_season_and_wider(series, fitted):
+    """A deals-only export with one year: trend and AR(1), no season, an interval that holds."""
+    import warnings
+
+    year = series.iloc[-15:-3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        short = TimeSeriesModel(sampler_config=TINY).fit(year, random_seed=1)
+    assert not short.inputs_.seasonal and fitted.inputs_.seasonal
+    assert "season" not in short.idata_.posterior and "season" in fitted.idata_.posterior
+    totals = short.predict(horizon=3, random_seed=2).sum(axis=1)
+    lo, hi = np.quantile(totals, [0.025, 0.975])
+    assert lo < series.iloc[-3:].sum() < hi
+    long_lo, long_hi = np.quantile(fitted.predict(horizon=3, random_seed=2).sum(axis=1),
+                                   [0.025, 0.975])  # fmt: skip
+    assert hi / lo > long_hi / long_lo  # a year of data knows less than five years
+
+
 def test_bad_series_are_refused_with_the_reason(series):
-    with pytest.raises(ForecastError, match=r"needs at least 24 \(two years\)"):
-        TimeSeriesModel(sampler_config=TINY).fit(series.iloc[:12])
+    with pytest.raises(ForecastError, match=r"5 months of history; .* needs at least 6"):
+        TimeSeriesModel(sampler_config=TINY).fit(series.iloc[:5])
     bad = series.copy()
     bad.iloc[5] = -1.0
     with pytest.raises(ForecastError, match=r"revenue cannot be negative"):
