@@ -167,8 +167,10 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     start = q.start if src.as_of is None else min(q.start, pd.Timestamp(src.as_of))
     opps = src.at(start).table("opportunities")
     opps = opps.filter(~opps.is_closed)
-    due = q.contains(opps.close_date) if "close_date" in opps.columns else ibis.literal(True)
-    due = due.fill_null(False)
+    if "close_date" in opps.columns:
+        due = q.contains(opps.close_date).fill_null(False)
+    else:  # every open deal is due; a column expression (True on every row), so it sums
+        due = ~opps.is_closed
     priced = _amounts.known(opps.amount)
     amount = ibis.cases((priced, opps.amount), else_=0.0)
     got = opps.aggregate(
