@@ -219,7 +219,7 @@ SHAPES: dict[str, tuple[str, Callable[[Tables], Tables]]] = {
     ),
     "one_segment": (
         "one segment",
-        one_value({"leads": "segment", "opportunities": "segment"}, "all"),
+        one_value({"leads": "segment", "opportunities": "segment"}, "smb"),
     ),
     "no_segment": (
         "no segment column anywhere",

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import special
 
 from revlab import rates
+from revlab.errors import Shortfall
 from revlab.lifecycle import _terms
 from revlab.lifecycle._errors import LifecycleError
 from revlab.periods import Quarter, quarter_label
@@ -63,6 +64,9 @@ def renewal_rates(
         ``by...``, ``ending`` (terms ending in the window), ``pending``, ``n`` (decided),
         ``k`` (renewed), ``churned``, ``rate`` (``k / n``; NaN when ``n == 0``), ``lower``,
         ``upper`` (Wilson).
+
+    Over all quarters, a :class:`~revlab.errors.Shortfall` when no term has reached its
+    renewal decision yet (a young book of subscriptions): there is no rate to show.
     """
     groups = _terms_groups(by)
     if isinstance(data, pd.DataFrame):
@@ -80,6 +84,14 @@ def renewal_rates(
         k=(t["due"] & t["renewed"].fillna(False).astype(bool)).astype(int),
     )
     sums = ["ending", "pending", "n", "k"]
+    if quarter is None and not t["n"].any():
+        raise Shortfall(
+            "Renewal rates",
+            f"none of the {len(t):,} contract terms has reached its renewal decision yet (it "
+            f"is due {grace_days:g} days after a term ends)",
+            enable="Renewal rates appear once terms have ended; a longer subscription history "
+            "enables them.",
+        )
     if groups:
         out = t.groupby(groups, sort=True)[sums].sum().reset_index()
     else:

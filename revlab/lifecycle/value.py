@@ -20,6 +20,7 @@ from scipy import special, stats
 
 from revlab.lifecycle import _terms
 from revlab.lifecycle.contractual import ChurnModel, _discounted_terms
+from revlab.errors import Shortfall
 from revlab.needs import Needs, requires
 from revlab.periods import Quarter
 from revlab.sources import Source
@@ -36,6 +37,12 @@ def _ltv_draws(model, terms, horizon, discount_rate, margin, seed) -> tuple[pd.D
     c = _terms.summarise(terms)
     c = c.assign(**{key: c[model.by] if model.by else ALL})
     a, b, labels = model.parameter_draws()
+    if ALL in labels:
+        raise Shortfall(
+            f"Lifetime value by {key}",
+            f"one {key} is named {ALL!r}, the name revlab gives the row for all {key}s together",
+            enable=f"Rename that {key} in the data (e.g. to 'all {key}s') to see it separately.",
+        )
     rng = np.random.default_rng(seed)
     pooled = _mean_sd(c["growth"].dropna())
     rows, draws = [], {}

@@ -8,6 +8,7 @@ import pytest
 
 from revlab import funnel, lifecycle
 from revlab.lifecycle.value import _payback
+from revlab.errors import Shortfall
 from revlab.periods import Quarter
 from revlab.sources import SourceError, connect
 
@@ -78,3 +79,14 @@ def test_quantiles_of_payback_keep_never_as_inf():
     draws = np.array([1.0, 2.0, np.inf, np.inf, np.nan])
     assert _q(draws, 0.25) == 1.0 and np.isinf(_q(draws, 0.9))
     assert np.isnan(_q(np.array([np.nan]), 0.5))
+
+
+def test_a_group_named_all_is_refused_not_merged_with_the_total(demo_terms):
+    class OneGroupNamedAll:  # the churn model's interface that lifetime value reads
+        by = "segment"
+
+        def parameter_draws(self):
+            return np.ones((10, 1)), np.ones((10, 1)), ["all"]
+
+    with pytest.raises(Shortfall, match=r"one segment is named 'all'.*Rename that segment"):
+        lifecycle.lifetime_value(OneGroupNamedAll(), demo_terms)
