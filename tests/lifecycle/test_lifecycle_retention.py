@@ -100,3 +100,13 @@ def test_renewal_rates_from_a_terms_frame_match_the_source(book_source):
     a = lifecycle.renewal_rates(terms, by="segment")
     b = lifecycle.renewal_rates(book_source, by="segment")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_renewal_rates_before_any_decision_is_due_say_so(book):
+    from revlab.errors import Shortfall
+    from revlab.sources import connect
+
+    young = connect(book).at(pd.Timestamp("2022-06-01"))  # S1 and S3 started, neither ended
+    with pytest.raises(Shortfall, match=r"none of the 2 contract terms has reached its renewal"):
+        lifecycle.renewal_rates(young)
+    assert lifecycle.renewal_rates(young, quarter="2022Q2")["n"].sum() == 0  # a quarter: a row

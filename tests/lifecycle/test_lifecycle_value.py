@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from revlab import funnel, lifecycle
-from revlab.lifecycle.value import _payback
 from revlab.errors import Shortfall
+from revlab.lifecycle.value import _payback
 from revlab.periods import Quarter
 from revlab.sources import SourceError, connect
 
