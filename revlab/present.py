@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from revlab._asof import CREATED
 from revlab.periods import Quarter
 from revlab.sections import SKIP_MIME, Section, Sections, Skip, Skipped
 
@@ -109,13 +110,18 @@ def setup(
 
 
 def data_end(src: Source) -> pd.Timestamp | None:
-    """The latest creation time in the source (leads, opportunities or activities)."""
+    """The latest creation time of a lead or deal; of a subscription term when there are neither.
+
+    Subscriptions come last because a renewal term can be booked to start in the future.
+    """
     latest = []
-    for name, col in (("leads", "created_at"), ("opportunities", "created_at")):
-        if src.has(name):
-            value = src.table(name)[col].max().execute()
+    for names in (("leads", "opportunities"), ("subscriptions",)):
+        for name in (n for n in names if src.has(n)):
+            value = src.table(name)[CREATED[name]].max().execute()
             if value is not None and not pd.isna(value):
                 latest.append(pd.Timestamp(value))
+        if latest:
+            break
     return max(latest) if latest else None
 
 

@@ -106,9 +106,10 @@ def prepare(
             "checks row by row; checked its tables' columns and counts only. For the full "
             f"check (types, keys, references, dates) run: revlab validate --source {text}"
         )
-    if not src.has("opportunities") and not src.has("leads"):
+    if not any(src.has(name) for name in ("leads", "opportunities", "subscriptions")):
         raise ReportError(
-            f"{src.label} has neither leads nor opportunities; the report needs at least one."
+            f"{src.label} has no leads, opportunities or subscriptions table; the report needs "
+            "at least one of them."
         )
     q = (
         Quarter.latest_covered(data_end(src))
