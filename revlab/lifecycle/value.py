@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from revlab.errors import Shortfall
 from revlab.lifecycle import _terms
 from revlab.lifecycle.contractual import ChurnModel, _discounted_terms
-from revlab.errors import Shortfall
 from revlab.needs import Needs, requires
 from revlab.periods import Quarter
 from revlab.sources import Source
