@@ -32,6 +32,7 @@ from revlab.forecast._errors import ForecastError
 
 MIN_MONTHS = 24  # two years: enough to learn a yearly season
 MIN_MONTHS_TREND = 6  # with fewer than MIN_MONTHS, trend and AR(1) only, no season
+MIN_NU_SHORT = 5.0  # fewest degrees of freedom of the shocks of a series without a season
 
 
 @dataclass
@@ -170,7 +171,10 @@ class TimeSeriesModel(BayesianModel):
                 season = pt.zeros(12)
             phi = pm.Uniform("phi", -0.95, 0.99)
             sigma = pm.HalfNormal("sigma", cfg["noise_sigma"] / scale)
-            nu = 2.0 + pm.Exponential("nu_minus_2", cfg["nu_rate"])
+            # under two years the data cannot tell how heavy the tails are; below 5 degrees
+            # of freedom, exponentiated shocks then reached 1e16 on a year of deals
+            floor = 2.0 if inputs.seasonal else MIN_NU_SHORT
+            nu = floor + pm.Exponential("nu_over_floor", cfg["nu_rate"])
             pm.Deterministic("nu", nu)
             dev = y - (intercept + slope * t + season[month])
             resid = dev[1:] - phi * dev[:-1]
