@@ -11,7 +11,8 @@ import pandas as pd
 from revlab.forecast.funnel_data import FunnelData, Rows
 from revlab.periods import Quarter
 
-_META = ("as_of", "quarter", "channels", "segments", "stages", "booked", "has_dq", "notes")
+_META = ("as_of", "quarter", "channels", "segments", "stages", "booked", "has_dq", "notes",
+         "leads_are_deals")  # fmt: skip
 
 
 def to_frames(data: FunnelData) -> dict[str, pd.DataFrame]:
@@ -44,6 +45,7 @@ def to_frames(data: FunnelData) -> dict[str, pd.DataFrame]:
         "booked": float(data.booked),
         "has_dq": bool(data.has_dq),
         "notes": list(data.notes),
+        "leads_are_deals": bool(data.leads_are_deals),
         "shapes": shapes,
     }
     frames["meta"] = pd.DataFrame({"json": [json.dumps(meta)]})
@@ -62,6 +64,7 @@ def from_frames(frames: dict[str, pd.DataFrame]) -> FunnelData:
         "booked": meta["booked"],
         "has_dq": meta["has_dq"],
         "notes": meta["notes"],
+        "leads_are_deals": meta.get("leads_are_deals", False),
     }
     for name, shape in meta["shapes"].items():
         kwargs[name] = frames[f"arr_{name}"]["v"].to_numpy(float).reshape(shape)

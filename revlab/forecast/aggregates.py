@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from revlab import _amounts
 from revlab.forecast._errors import ForecastError
 from revlab.periods import Quarter
 from revlab.schema import OPPORTUNITY_STAGES
@@ -62,11 +63,13 @@ def _label(t: ir.Table, col: str) -> ir.Value:
 # --- leads ----------------------------------------------------------------------------------
 
 
-def lead_volume(src: Source, *, max_weeks: int = 156) -> pd.DataFrame:
+def lead_volume(src: Source, *, max_weeks: int = 156, table: str = "leads") -> pd.DataFrame:
     """New leads per channel and week, counting back from the as-of date.
 
     Week 0 is the seven days before the as-of date; only weeks that lie entirely after the
     first lead are returned (a partial first week would look like a drop in volume).
+    ``table="opportunities"`` counts new deals instead (the deals-only model's arrivals); the
+    column is still called ``leads``.
 
     Returns
     -------
@@ -75,10 +78,10 @@ def lead_volume(src: Source, *, max_weeks: int = 156) -> pd.DataFrame:
         per channel and week, zeros included.
     """
     at = _at(src)
-    t = src.table("leads")
+    t = src.table(table)
     first = t.created_at.min().execute()
     if first is None or pd.isna(first):
-        raise ForecastError(f"leads: no lead was created by {at:%Y-%m-%d}; nothing to forecast.")
+        raise ForecastError(f"{table}: none was created by {at:%Y-%m-%d}; nothing to forecast.")
     n_weeks = min(int((at - pd.Timestamp(first)) / pd.Timedelta(days=7)), max_weeks)
     week = (_days(_lit(at), t.created_at) / 7).floor().cast("int64")
     counts = (
@@ -132,10 +135,10 @@ def lead_cohorts(src: Source) -> pd.DataFrame:
     return out.sort_values(["channel", "segment", "status", "days"], ignore_index=True)
 
 
-def lead_mix(src: Source, *, days: int = 365) -> pd.DataFrame:
-    """Leads per channel and segment created in the last ``days`` days (the segment mix)."""
+def lead_mix(src: Source, *, days: int = 365, table: str = "leads") -> pd.DataFrame:
+    """Leads (or ``table``'s rows) per channel and segment created in the last ``days`` days."""
     at = _at(src)
-    t = src.table("leads")
+    t = _deals(src) if table == "opportunities" else src.table(table)  # deals: their labels
     recent = t.filter(t.created_at > _lit(at - pd.Timedelta(days=days)))
     out = (
         recent.mutate(channel=_label(recent, "channel"), segment=_label(recent, "segment"))
@@ -166,7 +169,10 @@ def _deals(src: Source) -> ir.Table:
         if "segment" in leads.columns:
             seg = leads.select(_lid=leads.lead_id, segment=leads.segment)
             o = o.left_join(seg, o.lead_id == seg._lid).drop("_lid")
-    o = o.mutate(segment=_label(o, "segment"))
+    if "segment" in o.columns or src.has("leads"):
+        o = o.mutate(segment=_label(o, "segment"))
+    else:
+        o = o.mutate(segment=size_bands(o))
     if src.has("leads") and "lead_id" in o.columns:
         leads = src.table("leads")
         ch = leads.select(_lid=leads.lead_id, channel=leads.channel.cast("string"))
@@ -175,6 +181,39 @@ def _deals(src: Source) -> ir.Table:
     else:
         o = o.mutate(channel=_label(o, "channel"))
     return o
+
+
+#: Shares of deals below the amount bands' upper edges (terciles).
+BAND_QUANTILES = (1 / 3, 2 / 3)
+
+
+def band_edges(o: ir.Table) -> list[float]:
+    """The amounts at which :func:`size_bands` cuts: terciles of the known amounts."""
+    known = o.filter(_amounts.known(o.amount))
+    edges = [known.amount.quantile(q).execute() for q in BAND_QUANTILES]
+    return [float(e) for e in edges if e is not None and not pd.isna(e)]
+
+
+def size_bands(o: ir.Table) -> ir.Value:
+    """Deals grouped by amount tercile, the segment of a deals export that has none.
+
+    Large deals close less often and more slowly than small ones; without a segment, one win
+    rate for all would give the large open deals the small ones' chances and over-forecast
+    (measured in docs/forecast.md). Bands are cut at the terciles of the known amounts by the
+    as-of date; a deal without a known amount is in ``amount unknown``.
+    """
+    import ibis
+
+    edges = band_edges(o)
+    if len(edges) < 2 or edges[0] >= edges[1]:
+        return ibis.literal(UNKNOWN)
+    lo, hi = (f"{e:,.0f}" for e in edges)
+    return ibis.cases(
+        (~_amounts.known(o.amount), "amount unknown"),
+        (o.amount < edges[0], f"amount under {lo}"),
+        (o.amount < edges[1], f"amount {lo} to {hi}"),
+        else_=f"amount {hi} and over",
+    )
 
 
 def _entries(src: Source) -> ir.Table:

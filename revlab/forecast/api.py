@@ -19,15 +19,20 @@ from revlab.forecast.result import QuarterForecast
 from revlab.forecast.simulate import Scenario
 from revlab.periods import Quarter
 
-METHODS = ("funnel", "timeseries")
+METHODS = ("funnel", "deals", "timeseries")
 
 
 def choose_method(src) -> str:
-    """``funnel`` when the source has leads and opportunities, else ``timeseries``."""
+    """``funnel`` when the source has leads and opportunities, ``deals`` with opportunities only.
+
+    The deals-only model is the funnel model without its lead parts: open deals close by
+    stage and age as closed deals did, new deals arrive at the weekly rate of deal creation.
+    The time-series model on monthly bookings (``timeseries``) is asked for by name.
+    """
     if src.has("leads", "opportunities"):
         return "funnel"
     if src.has("opportunities"):
-        return "timeseries"
+        return "deals"
     raise ForecastError(
         f"{src.label} has no opportunities table: the forecast needs at least won deals "
         "(opportunities with amount, is_won and closed_at)."
@@ -100,11 +105,11 @@ def forecast(
     value, note = quarter_target(src, q, override=target)
     seeds = np.random.SeedSequence(random_seed).spawn(2)
     fit_seed, sim_seed = (int(s.generate_state(1)[0]) for s in seeds)
-    if method == "funnel":
+    if method in ("funnel", "deals"):
         from revlab.forecast.funnel_model import FunnelModel
 
         model = FunnelModel(model_config=model_config, sampler_config=sampler_config)
-        model.fit(src, quarter=q, random_seed=fit_seed)
+        model.fit(src, quarter=q, random_seed=fit_seed, deals_only=method == "deals")
         fc = model.predict(n_sims=n_sims, random_seed=sim_seed)
         fc.notes += model.data_.notes
     else:
@@ -163,10 +168,17 @@ def default_scenarios(fc: QuarterForecast) -> list[Scenario]:
     """The what-ifs a report shows.
 
     +10% leads in the largest channel, +2 points of lead conversion, +2 points of win rate,
-    deals 10% bigger.
+    deals 10% bigger; for the deals-only model, +10% new deals instead of the lead what-ifs.
     """
     data = fc.model.data_
     top = data.channels[int(np.argmax(data.volume[-13:].sum(axis=0)))]
+    if data.leads_are_deals:  # no leads: more deals instead, and nothing converts
+        more = "new deals" if len(data.channels) == 1 else f"new deals from {top}"
+        return [
+            Scenario(f"+10% {more}", lead_volume={top: 1.1}),
+            Scenario("+2 pts win rate", win_rate_points=0.02),
+            Scenario("+10% deal size", deal_size=1.1),
+        ]
     return [
         Scenario(f"+10% leads from {top}", lead_volume={top: 1.1}),
         Scenario("+2 pts lead conversion", conversion_points=0.02),
@@ -195,7 +207,7 @@ def scenarios(
 
     if not isinstance(getattr(fc, "model", None), FunnelModel):
         raise ForecastError(
-            "what-if scenarios need the funnel model (leads and opportunities); this forecast "
+            "what-if scenarios need the funnel or deals-only model; this forecast "
             f"used {fc.method}."
         )
     what_ifs = default_scenarios(fc) if what_ifs is None else what_ifs

@@ -26,9 +26,10 @@ from revlab.forecast._errors import ForecastError
 from revlab.periods import Quarter
 
 #: Methods a backtest knows, in the order tables list them.
-BACKTEST_METHODS = ("funnel", "timeseries", "seasonal_naive", "stage_weighted")
+BACKTEST_METHODS = ("funnel", "deals", "timeseries", "seasonal_naive", "stage_weighted")
 LABELS = {
     "funnel": "Funnel model",
+    "deals": "Deals-only model",
     "timeseries": "Time-series model",
     "seasonal_naive": "Seasonal naive",
     "stage_weighted": "Stage-weighted pipeline",
@@ -58,7 +59,7 @@ def backtest(
     """Forecast each of the last ``quarters`` quarters as of its start, with each method.
 
     ``methods`` defaults to the model :func:`~revlab.forecast.forecast` picks for ``src``
-    (funnel with leads, the time-series model on a deals-only export) and both baselines.
+    (funnel with leads, the deals-only model on a deals export) and both baselines.
 
     Returns
     -------
@@ -120,7 +121,7 @@ def forecast_with(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if method in ("funnel", "timeseries"):
+        if method in ("funnel", "deals", "timeseries"):
             return forecast(cut, quarter, method=method, target=1.0, model_config=model_config,
                             sampler_config=sampler_config, n_sims=n_sims,
                             random_seed=random_seed)  # fmt: skip
@@ -131,20 +132,27 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per method: quarters scored, mean CRPS, APE of the median and interval coverage.
 
     ``crps_ratio`` compares each method's mean CRPS with the first method listed (the model).
-    A ForecastError when the model scored no quarter (each row's note says why): the
-    baselines alone say nothing about how far to trust the model.
+    A quarter whose fit failed its sampler diagnostics is left out of the figures, not scored
+    as if trusted; ``untrusted`` counts them. A ForecastError when the model scored no
+    quarter (each row's note says why): the baselines alone say nothing about how far to
+    trust the model.
     """
-    scored = frame.dropna(subset=["crps"])
+    done = frame.dropna(subset=["crps"])
+    scored = done[done["ok"].astype(bool)]
     model = frame["method"].iloc[0] if len(frame) else None
     if model is None or not (scored["method"] == model).any():
         notes = frame.loc[frame["method"] == model, "note"] if model else pd.Series(dtype=str)
         why = next((n for n in notes if n), "no quarter was backtested")
+        if (done["method"] == model).any():
+            why = "every fit failed its sampler diagnostics; run more tuning and draws"
         raise ForecastError(
             f"the {LABELS.get(model, model or 'model').lower()} could forecast none of the "
             f"past quarters ({why}); the backtest needs quarters the model can be fitted on."
         )
     out = scoring.summarise(scored)
     out.insert(1, "label", out["method"].map(LABELS).fillna(out["method"]))
+    untrusted = done[~done["ok"].astype(bool)].groupby("method").size()
+    out["untrusted"] = out["method"].map(untrusted).fillna(0).astype(int)
     return out
 
 

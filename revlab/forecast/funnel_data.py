@@ -19,6 +19,14 @@ from revlab.periods import Quarter
 
 #: Minimum history the funnel model accepts (weeks of leads before the as-of date).
 MIN_WEEKS = 8
+#: Weeks of volume from which a month-of-year season is learned: two years, the least that
+#: tells a season from a trend (with one, the season and growth trade off and the sampler
+#: diverges).
+MIN_SEASON_WEEKS = 104
+#: Won deals per segment below which the pooling scale of segment deal sizes is fixed, not
+#: learned: with a year of deals (16 won in a segment) the learned scale's funnel made the
+#: sampler diverge; the demo company (53 and more) samples well with it learned.
+MIN_CENTRED_WON = 50
 #: Lower edge used for a day-0 interval, so log-CDFs stay finite (days).
 EPS_DAYS = 1e-3
 
@@ -119,6 +127,9 @@ class FunnelData:
     open_deals: pd.DataFrame  # one row per open deal, with stage/segment/channel codes
     has_dq: bool = True
     notes: list[str] = field(default_factory=list)
+    #: The deals-only model: no leads table, so new deals arrive directly (``volume`` counts
+    #: deals per week), there are no open leads and no conversion step.
+    leads_are_deals: bool = False
 
     @property
     def horizon(self) -> float:
@@ -130,22 +141,47 @@ class FunnelData:
         """Days from the as-of date to the start of the quarter (0 when it has begun)."""
         return max((self.quarter.start - self.as_of) / pd.Timedelta(days=1), 0.0)
 
+    @property
+    def seasonal(self) -> bool:
+        """Whether the volume history is long enough to learn a month-of-year season."""
+        return self.volume.shape[0] >= MIN_SEASON_WEEKS
+
+    @property
+    def learns_size_scale(self) -> bool:
+        """Whether segment deal sizes get a learned pooling scale (see MIN_CENTRED_WON).
+
+        Two or more segments, each with ``MIN_CENTRED_WON`` won deals or more.
+        """
+        return len(self.segments) >= 2 and bool(self.won_n.min() >= MIN_CENTRED_WON)
+
     def structure(self) -> tuple:
         """What fixes the compiled model's shapes."""
-        return (self.channels, self.segments, self.stages, self.has_dq)
+        return (
+            self.channels, self.segments, self.stages, self.has_dq, self.leads_are_deals,
+            self.seasonal, self.learns_size_scale,
+        )  # fmt: skip
 
 
-def collect(src, quarter: Quarter | str, *, max_weeks: int = 156) -> FunnelData:
+def collect(
+    src, quarter: Quarter | str, *, max_weeks: int = 156, deals_only: bool | None = None
+) -> FunnelData:
     """Aggregate a source (cut at its as-of date) into the funnel model's inputs for a quarter.
+
+    ``deals_only`` (default: when the source has no leads table) builds the deals-only model's
+    inputs: the weekly volume counts new deals, and there are no leads to convert.
 
     Raises
     ------
     ForecastError
-        When the source lacks leads or opportunities, the quarter is over by the as-of date,
-        there is too little history, or no deal was ever won.
+        When the source lacks opportunities (or leads, unless deals only), the quarter is over
+        by the as-of date, there is too little history, or no deal was ever won.
     """
     q = Quarter.parse(quarter)
-    src.require("leads", "opportunities", analysis="the funnel forecast")
+    deals_only = not src.has("leads") if deals_only is None else deals_only
+    if deals_only:
+        src.require("opportunities", analysis="the deals-only forecast")
+    else:
+        src.require("leads", "opportunities", analysis="the funnel forecast")
     at = agg._at(src)
     if at >= q.end:
         raise ForecastError(
@@ -159,8 +195,9 @@ def collect(src, quarter: Quarter | str, *, max_weeks: int = 156) -> FunnelData:
             f"quarter {q} as of {at:%Y-%m-%d}: {have}; the funnel forecast needs at least "
             f"{MIN_WEEKS} weeks of history before the as-of date. Use a later as_of."
         )
-    vol = agg.lead_volume(src, max_weeks=max_weeks)
-    leads = agg.lead_cohorts(src)
+    arrivals = "opportunities" if deals_only else "leads"
+    vol = agg.lead_volume(src, max_weeks=max_weeks, table=arrivals)
+    leads = NO_LEADS if deals_only else agg.lead_cohorts(src)
     deals = agg.stage_exits(src)
     won = agg.won_amounts(src)
     if won.empty or won["n"].sum() == 0:
@@ -171,12 +208,36 @@ def collect(src, quarter: Quarter | str, *, max_weeks: int = 156) -> FunnelData:
     channels = tuple(sorted(set(vol["channel"]) | set(leads["channel"]) | set(deals["channel"])))
     segments = tuple(sorted(set(leads["segment"]) | set(deals["segment"]) | set(won["segment"])))
     stages = tuple(agg.stage_order(src))
-    data = _layout(src, q, at, channels, segments, stages, vol, leads, deals, won)
+    data = _layout(src, q, at, channels, segments, stages, vol, leads, deals, won, arrivals)
     _check_segments(data)
+    if not data.seasonal:
+        data.notes.append(
+            f"{data.volume.shape[0]} weeks of {arrivals}, too few for a yearly season (two "
+            "years are needed): their arrivals follow a trend only."
+        )
+    if deals_only:
+        data.notes.append(
+            "deals-only model (no leads table): open deals close by their stage and age as "
+            "closed deals did, and new deals arrive at the recent weekly rate of deal creation."
+        )
+        if "segment" not in src.table("opportunities").columns:
+            data.notes.append(
+                "no segment column: deals are grouped by amount into thirds ("
+                + ", ".join(s for s in segments if s != "amount unknown")
+                + "), so large deals keep their own win rate and cycle."
+            )
     return data
 
 
-def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won) -> FunnelData:
+#: Lead cohorts of a source without leads (the deals-only model).
+NO_LEADS = pd.DataFrame(
+    {"channel": pd.Series(dtype=str), "segment": pd.Series(dtype=str),
+     "status": pd.Series(dtype=str), "days": pd.Series(dtype="int64"),
+     "n": pd.Series(dtype="int64")}
+)  # fmt: skip
+
+
+def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won, arrivals):
     ci = {c: i for i, c in enumerate(channels)}
     gi = {g: i for i, g in enumerate(segments)}
     si = {s: i for i, s in enumerate(stages)}
@@ -203,7 +264,7 @@ def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won) -> F
     starts = at - pd.to_timedelta(7 * np.arange(weeks, 0, -1), unit="D")
     won = won.set_index("segment").reindex(list(segments), fill_value=0)
     drift = agg.amount_drift(src).set_index("stage").reindex(list(stages))
-    mix = agg.lead_mix(src).pivot_table(
+    mix = agg.lead_mix(src, table=arrivals).pivot_table(
         index="channel", columns="segment", values="n", aggfunc="sum", fill_value=0
     )
     mix = mix.reindex(index=list(channels), columns=list(segments), fill_value=0)
@@ -241,6 +302,7 @@ def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won) -> F
         mix=mix.to_numpy(float),
         open_deals=od,
         has_dq=bool((leads["status"] == "disqualified").any()),
+        leads_are_deals=arrivals == "opportunities",
     )
 
 

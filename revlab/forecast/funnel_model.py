@@ -89,10 +89,18 @@ class FunnelModel(BayesianModel):
         "amount_sigma",
     )
 
-    def fit(self, src, *, quarter, random_seed: int | None = None) -> FunnelModel:
-        """Fit on a source cut at its as-of date, for forecasting ``quarter`` from there."""
+    def fit(
+        self, src, *, quarter, random_seed: int | None = None, deals_only: bool | None = None
+    ) -> FunnelModel:
+        """Fit on a source cut at its as-of date, for forecasting ``quarter`` from there.
+
+        ``deals_only`` (default: when the source has no leads) fits the deals-only model: new
+        deals arrive at the weekly volume of deal creation and there is no conversion step.
+        """
         self._resolve_configs()
-        data = collect(src, quarter, max_weeks=self.model_config_["max_weeks"])
+        data = collect(
+            src, quarter, max_weeks=self.model_config_["max_weeks"], deals_only=deals_only
+        )
         return self.fit_data(data, random_seed=random_seed)
 
     def fit_data(self, data: FunnelData, *, random_seed: int | None = None) -> FunnelModel:
@@ -109,6 +117,8 @@ class FunnelModel(BayesianModel):
         return data.structure()
 
     def _blocks(self, data: FunnelData) -> tuple[str, ...]:
+        if data.leads_are_deals:  # deals arrive directly: nothing converts
+            return tuple(b for b in BLOCKS if b != "conversion")
         return BLOCKS
 
     def _data(self, data: FunnelData, block: str) -> dict[str, np.ndarray]:
@@ -158,6 +168,10 @@ class FunnelModel(BayesianModel):
             d = {k: pm.Data(k, v) for k, v in self._data(data, block).items()}
             if block == "conversion":
                 self._conversion(d, data.has_dq)
+            elif block == "volume":
+                self._volume(d, data.seasonal)
+            elif block == "size":
+                self._size(d, learn_scale=data.learns_size_scale)
             else:
                 getattr(self, f"_{block}")(d)
         return model
@@ -188,7 +202,7 @@ class FunnelModel(BayesianModel):
         raw = pm.ZeroSumNormal(f"{name}_z", sigma=1.0, dims=dims, n_zerosum_axes=len(dims))
         return pm.Deterministic(name, scale * raw, dims=dims)
 
-    def _volume(self, d: dict) -> None:
+    def _volume(self, d: dict, seasonal: bool = True) -> None:
         import pymc as pm
         import pytensor.tensor as pt
 
@@ -198,17 +212,26 @@ class FunnelModel(BayesianModel):
         raw = pm.Normal("vol_level_raw", 0.0, 1.0, dims="channel")
         level = d["vol_center"] + raw
         growth_mu = pm.Normal("vol_growth_mu", 0.0, cfg["growth_sigma"])
-        growth_sd = pm.HalfNormal("vol_growth_sd", 0.3)
-        growth = pm.Normal("vol_growth", growth_mu, growth_sd, dims="channel")
+        if _n("channel") == 1:  # one growth rate: a pooling scale would be unidentified
+            growth = pm.Deterministic("vol_growth", growth_mu[None], dims="channel")
+        elif _n("channel") < MIN_POOLED_GROUPS:  # non-centred: centred, a funnel (divergences)
+            growth_sd = pm.HalfNormal("vol_growth_sd", 0.3)
+            z = pm.Normal("vol_growth_z", 0.0, 1.0, dims="channel")
+            growth = pm.Deterministic("vol_growth", growth_mu + growth_sd * z, dims="channel")
+        else:
+            growth_sd = pm.HalfNormal("vol_growth_sd", 0.3)
+            growth = pm.Normal("vol_growth", growth_mu, growth_sd, dims="channel")
         # log weekly leads at the as-of date (t = 0), where the forecast starts
         pm.Deterministic("vol_intercept", level - growth * d["vol_t"].mean(), dims="channel")
-        season_sd = pm.HalfNormal("season_sd", cfg["season_sigma"])
-        season = pm.ZeroSumNormal("season", sigma=season_sd, dims="month")
-        log_amp = self._effect("season_log_amp", 0.5, "channel", centred=True)
-        amp = pm.Deterministic("season_amp", pm.math.exp(log_amp), dims="channel")
         disp = pm.HalfNormal("vol_dispersion", cfg["dispersion_sigma"], dims="channel")
-        month_effect = (d["vol_months"] * season[None, :]).sum(axis=1)
-        log_mu = level + growth * t[:, None] + month_effect[:, None] * amp
+        log_mu = level + growth * t[:, None]
+        if seasonal:  # under two years of volume, no season (see MIN_SEASON_WEEKS)
+            season_sd = pm.HalfNormal("season_sd", cfg["season_sigma"])
+            season = pm.ZeroSumNormal("season", sigma=season_sd, dims="month")
+            log_amp = self._effect("season_log_amp", 0.5, "channel", centred=True)
+            amp = pm.Deterministic("season_amp", pm.math.exp(log_amp), dims="channel")
+            month_effect = (d["vol_months"] * season[None, :]).sum(axis=1)
+            log_mu = log_mu + month_effect[:, None] * amp
         # negative binomial log-likelihood without its data-only constant, log(y!)
         y, alpha = d["vol_y"], 1.0 / (disp**2 + 1e-4)
         log_mu_alpha = pm.math.logaddexp(log_mu, pm.math.log(alpha))
@@ -302,11 +325,14 @@ class FunnelModel(BayesianModel):
             mix[i] = mix[i] + _log_sf(age, mu[kc], sigma[kc])[key]
         pm.Potential("open_deals", (d["deal_open_n"] * pm.math.logaddexp(*mix)).sum())
 
-    def _size(self, d: dict) -> None:
+    def _size(self, d: dict, learn_scale: bool = True) -> None:
         import pymc as pm
 
         mu0 = pm.Normal("amount_mu0", d["amount_center"], 2.0)
-        tau = pm.HalfNormal("amount_tau", 1.0)
+        # with one segment, or few won deals in one, the learned scale's funnel made the
+        # sampler diverge and the non-centred form mixed worse still: the scale is fixed, as
+        # for other effects of a handful of groups (see MIN_CENTRED_WON and _effect)
+        tau = pm.HalfNormal("amount_tau", 1.0) if learn_scale else 1.0
         mu = pm.Normal("amount_mu", mu0, tau, dims="segment")
         log_sigma = pm.Normal("amount_log_sigma", np.log(0.7), 0.5, dims="segment")
         sigma = pm.Deterministic("amount_sigma", pm.math.exp(log_sigma), dims="segment")

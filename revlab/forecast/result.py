@@ -140,6 +140,8 @@ class QuarterForecast:
     def by_source(self) -> pd.DataFrame:
         """Expected bookings per source with an 80% interval and share of the expected total.
 
+        The deals-only model has no leads in the funnel; its new arrivals are new deals.
+
         Returns
         -------
         DataFrame
@@ -150,11 +152,15 @@ class QuarterForecast:
                 f"the {self.method} forecast does not split bookings by where they come from."
             )
         s = self.sources
+        labels = dict(SOURCE_LABELS)
+        if self.method == "deals":  # no leads: new deals arrive directly, none are in a funnel
+            s = s.drop(columns="existing_leads")
+            labels["new_leads"] = "New deals"
         total = float(s.sum(axis=1).mean())
         return pd.DataFrame(
             {
                 "source": list(s.columns),
-                "label": [SOURCE_LABELS.get(c, c) for c in s.columns],
+                "label": [labels.get(c, c) for c in s.columns],
                 "mean": s.mean().to_numpy(),
                 "p10": s.quantile(0.1).to_numpy(),
                 "p90": s.quantile(0.9).to_numpy(),

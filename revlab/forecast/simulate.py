@@ -93,12 +93,6 @@ def posterior_arrays(model) -> dict[str, np.ndarray]:
         v = post[name].values
         return v.reshape(-1, *v.shape[2:])
 
-    q = expit(
-        flat("conv_mu")[:, None, None]
-        + flat("conv_channel")[:, :, None]
-        + flat("conv_segment")[:, None, :]
-        + flat("conv_inter")
-    )
     a = expit(
         flat("adv_stage")[:, :, None, None]
         + flat("adv_segment")[:, None, :, None]
@@ -107,9 +101,7 @@ def posterior_arrays(model) -> dict[str, np.ndarray]:
     )
     p = np.cumprod(a[:, ::-1], axis=1)[:, ::-1]
     out = {
-        "q": q,
-        "t1_mu": np.broadcast_to(flat("t1_mu")[:, None, :], q.shape).copy(),
-        "t1_sigma": flat("t1_sigma"),  # (D, segment)
+        **_conversion_arrays(data, flat, a.shape[0]),
         "a": a,
         "p": p,
         "adv_mu": flat("adv_time_mu"),  # (D, stage, segment)
@@ -120,15 +112,44 @@ def posterior_arrays(model) -> dict[str, np.ndarray]:
         "amount_sigma": flat("amount_sigma"),
         "vol_intercept": flat("vol_intercept"),
         "vol_growth": flat("vol_growth"),
-        "season": flat("season"),
-        "season_amp": flat("season_amp"),
+        "season": flat("season") if "season" in post else np.zeros((a.shape[0], 12)),
+        "season_amp": (
+            flat("season_amp") if "season" in post else np.ones((a.shape[0], len(data.channels)))
+        ),
         "vol_dispersion": flat("vol_dispersion"),
     }
     if data.has_dq:
         out["dq_p"] = expit(flat("dq_logit"))
-        out["dq_mu"] = np.broadcast_to(flat("dq_mu")[:, None, :], q.shape).copy()
+        out["dq_mu"] = np.broadcast_to(flat("dq_mu")[:, None, :], out["q"].shape).copy()
         out["dq_sigma"] = flat("dq_sigma")
     return out
+
+
+#: Log median days to conversion of the deals-only model's "leads" (deals): conversion is
+#: immediate, so every arrival is a deal on its first day.
+_IMMEDIATE = -30.0
+
+
+def _conversion_arrays(data: FunnelData, flat, n_draws: int) -> dict[str, np.ndarray]:
+    """``q`` (draw, channel, segment), ``t1_mu`` (same) and ``t1_sigma`` (draw, segment)."""
+    shape = (n_draws, len(data.channels), len(data.segments))
+    if data.leads_are_deals:  # a new deal is its own lead, converted at once
+        return {
+            "q": np.ones(shape),
+            "t1_mu": np.full(shape, _IMMEDIATE),
+            "t1_sigma": np.ones((n_draws, len(data.segments))),
+        }
+    q = expit(
+        flat("conv_mu")[:, None, None]
+        + flat("conv_channel")[:, :, None]
+        + flat("conv_segment")[:, None, :]
+        + flat("conv_inter")
+    )
+    return {
+        "q": q,
+        "t1_mu": np.broadcast_to(flat("t1_mu")[:, None, :], q.shape).copy(),
+        "t1_sigma": flat("t1_sigma"),  # (D, segment)
+    }
 
 
 def simulate(
@@ -191,7 +212,7 @@ def _simulate(model, n_sims, random_seed, sc: Scenario, target) -> QuarterForeca
     return QuarterForecast(
         quarter=data.quarter,
         as_of=data.as_of,
-        method="funnel",
+        method="deals" if data.leads_are_deals else "funnel",
         samples=cum[:, -1],
         sources=split[list(SOURCES)],
         path_times=ends,

@@ -48,17 +48,33 @@ def test_a_forecast_without_target_warns_and_keeps_the_note(small_company):
     assert any("no targets table" in n for n in fc.notes)
 
 
-def test_deals_only_data_get_the_time_series_model(small_company):
+def test_deals_only_data_get_the_deals_model_and_the_time_series_on_request(
+    small_company, tmp_path
+):
     src = connect({"opportunities": small_company.tables["opportunities"]}).at(AS_OF)
-    assert forecast.choose_method(src) == "timeseries"
+    assert forecast.choose_method(src) == "deals"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fc = forecast.forecast(src, QUARTER, sampler_config=TINY, target=1e6, random_seed=1)
-    assert fc.method == "timeseries"
-    assert fc.sources is None and fc.paths.shape[1] == 3
-    assert np.allclose(fc.paths[:, -1], fc.samples)
-    with pytest.raises(forecast.ForecastError, match=r"what-if scenarios need the funnel model"):
-        forecast.scenarios(fc)
+        ts = forecast.forecast(src, QUARTER, method="timeseries", sampler_config=TINY,
+                               target=1e6, random_seed=1)  # fmt: skip
+        what_ifs = forecast.scenarios(fc)
+    assert fc.method == "deals" and any("deals-only model" in n for n in fc.notes)
+    # nothing comes from leads; the open pipeline and new deals carry the quarter
+    assert (fc.sources["existing_leads"] == 0).all()
+    assert fc.sources["open_pipeline"].mean() > 0 and fc.sources["new_leads"].mean() > 0
+    assert "+2 pts lead conversion" not in set(what_ifs["scenario"])
+    more = what_ifs.set_index("scenario").filter(like="new deals", axis=0)["change"]
+    assert len(more) == 1 and more.iloc[0] > 0  # more new deals, more bookings
+    back = forecast.FunnelModel.load(fc.model.save(tmp_path / "deals.nc"))
+    assert back.data_.leads_are_deals  # a saved deals-only fit predicts as one
+    again = back.predict(n_sims=fc.samples.size, random_seed=fc.sim_seed)
+    assert again.method == "deals" and np.allclose(again.samples, fc.samples)
+    assert ts.method == "timeseries"
+    assert ts.sources is None and ts.paths.shape[1] == 3
+    assert np.allclose(ts.paths[:, -1], ts.samples)
+    with pytest.raises(forecast.ForecastError, match=r"what-if scenarios need the funnel or"):
+        forecast.scenarios(ts)
 
 
 def test_a_year_of_deals_only_is_forecast_without_a_season_and_backtested(small_company):
@@ -70,10 +86,11 @@ def test_a_year_of_deals_only_is_forecast_without_a_season_and_backtested(small_
         warnings.simplefilter("ignore")
         fc = forecast.forecast(src, QUARTER, sampler_config=TINY, target=1e6, random_seed=1)
         bt = forecast.backtest(src, quarters=1, sampler_config=TINY, n_sims=200, random_seed=1)
-    assert fc.method == "timeseries" and np.isfinite(fc.samples).all()
+    assert fc.method == "deals" and np.isfinite(fc.samples).all()
+    assert not fc.model.data_.seasonal and "season" not in fc.model.idata_.posterior
     assert any("too few for a yearly season" in n for n in fc.notes)
-    assert bt["method"].iloc[0] == "timeseries"  # the backtest scores the model the forecast used
-    assert forecast.summary(bt)["method"].iloc[0] == "timeseries"
+    assert bt["method"].iloc[0] == "deals"  # the backtest scores the model the forecast used
+    assert bt.loc[bt["method"] == "deals", "crps"].notna().all()
 
 
 def test_a_backtest_whose_model_forecast_nothing_is_refused(small_company):

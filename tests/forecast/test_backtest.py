@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from revlab import forecast
 from revlab.forecast.backtest import backtest_quarters
@@ -29,10 +30,30 @@ def test_backtest_scores_every_method_on_every_quarter(small_source):
     opps = small_source.to_pandas("opportunities")
     won = opps["is_won"] & (opps["closed_at"] >= "2026-04-01") & (opps["closed_at"] < "2026-07-01")
     assert np.isclose(bt["actual"].iloc[0], opps.loc[won, "amount"].sum())
-    table = forecast.summary(bt)
+    table = forecast.summary(bt.assign(ok=True))  # tiny chains; untrusted fits: tested below
     assert list(table["method"]) == ["funnel", "seasonal_naive", "stage_weighted"]
     assert table["crps_ratio"].iloc[0] == 1.0
     assert {"coverage_50", "coverage_80", "coverage_95", "mean_ape"} <= set(table.columns)
+
+
+def test_a_fit_that_failed_its_diagnostics_is_left_out_of_the_scores():
+    from revlab.forecast import scoring
+
+    base = scoring.score(np.array([90.0, 100.0, 110.0]), 100.0)
+    rows = [("2026Q1", "funnel", True, 10.0), ("2026Q2", "funnel", False, 1.0)]
+    rows += [(q, "seasonal_naive", True, 20.0) for q in ("2026Q1", "2026Q2")]
+    bt = pd.DataFrame(
+        [
+            base | {"quarter": q, "method": m, "ok": ok, "crps": c, "note": ""}
+            for q, m, ok, c in rows
+        ]
+    )
+    table = forecast.summary(bt).set_index("method")
+    assert table.loc["funnel", "n"] == 1 and table.loc["funnel", "untrusted"] == 1
+    assert table.loc["funnel", "mean_crps"] == 10.0  # the untrusted quarter's 1.0 is not in it
+    assert table.loc["seasonal_naive", "crps_ratio"] == 2.0
+    with pytest.raises(forecast.ForecastError, match=r"every fit failed its sampler diagnostic"):
+        forecast.summary(bt.assign(ok=bt["method"] != "funnel"))
 
 
 def test_baselines_backtest_over_several_quarters(small_source):
