@@ -119,6 +119,8 @@ def check(
 
     post = idata.posterior
     names = [v for v in post.data_vars if not v.endswith("__")]
+    # a variable that never moves (an effect fixed at zero for a single channel) has no R-hat
+    names = [v for v in names if np.ptp(np.asarray(post[v].values, dtype=float)) > 0]
     table = _table(az, post, names, set(key_vars or names))
     chains, draws = int(post.sizes["chain"]), int(post.sizes["draw"])
     div = int(np.asarray(idata.sample_stats["diverging"]).sum())

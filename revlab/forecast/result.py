@@ -28,6 +28,12 @@ SOURCE_LABELS = {
     "existing_leads": "Leads in the funnel",
     "new_leads": "New leads",
 }
+#: Each forecasting method in words, for prose.
+METHOD_LABELS = {
+    "funnel": "funnel model",
+    "deals": "deals-only model",
+    "timeseries": "time-series model",
+}
 #: Central intervals of the fan chart.
 FAN_LEVELS = (0.5, 0.8, 0.95)
 
@@ -50,6 +56,11 @@ class QuarterForecast:
     model: Any = field(default=None, repr=False, compare=False)
     #: Seed of the predictive simulation, so what-ifs replay the same random numbers.
     sim_seed: int | None = None
+
+    @property
+    def method_label(self) -> str:
+        """The method in words: ``deals-only model`` for ``deals``."""
+        return METHOD_LABELS.get(self.method, f"{self.method} model")
 
     @property
     def trustworthy(self) -> bool:
