@@ -1,12 +1,9 @@
 """The report on the demo company cut to the shapes real exports have: it always renders.
 
-For the shapes that take the report down different paths (and a 300-lead company),
-``revlab report`` with
+For every shape of :mod:`revlab.demo.shapes` (and a 300-lead company), ``revlab report`` with
 fast settings must exit 0, show no traceback in any page, give the reason of every skipped
 section, and produce a forecast wherever closed deals exist. Real data is the judge; these are
-the shapes real data come in. The other shapes of :mod:`revlab.demo.shapes` repeat these
-paths with another table missing; ``benchmarks/run_shapes.py`` renders all of them and prints
-a table (about 40 s each, too slow to run every one on every change).
+the shapes real data come in. ``benchmarks/run_shapes.py`` prints the same as a table.
 """
 
 from __future__ import annotations
@@ -22,12 +19,6 @@ from revlab.report.scorecard import read_section
 
 FAST = ["-p", "draws", "200", "-p", "tune", "200", "-p", "backtest_quarters", "1"]
 QUARTER = "2026Q3"
-#: One shape per path through the report: deals only (with and without stages), a short
-#: history, amounts or deals from a later date, no close dates, one segment, one table only.
-CORE = [
-    "deals_only", "deals_only_no_stage", "history_9m", "amounts_from_2025", "deals_from_2025",
-    "no_close_date", "one_segment", "subscriptions_only", "leads_only",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +47,6 @@ def _report(tables, tmp_path, duckdb_file):
     return code, out / QUARTER
 
 
-def test_the_core_shapes_are_shapes():
-    assert set(CORE) <= set(SHAPES) and len(set(CORE)) == len(CORE)
-
-
 def _has_closed_deals(tables) -> bool:
     opps = tables.get("opportunities")
     return opps is not None and bool(opps["is_closed"].any())
@@ -67,7 +54,7 @@ def _has_closed_deals(tables) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.notebooks
-@pytest.mark.parametrize("name", [*CORE, "leads_300"])
+@pytest.mark.parametrize("name", [*SHAPES, "leads_300"])
 def test_the_report_renders_on_every_shape(name, base_company, tmp_path, duckdb_file):
     tables = _tables(name, base_company)
     code, folder = _report(tables, tmp_path, duckdb_file)
