@@ -173,6 +173,10 @@ def study(
     if extra_features is not None:
         frame = frame.merge(extra_features, on=["lead_id", "snapshot_at"], how="left")
     check_point_in_time(frame)
+    frame, dropped = from_first_outcome(frame)
+    if dropped:
+        settings["outcomes_from"] = f"{frame['snapshot_at'].min():%Y-%m-%d}"
+        settings["dropped_snapshots"] = dropped
     split = time_split(frame, horizon_days=horizon_days, test_days=test_days)
     features = informative_columns(split.train)
     leakage = screen_features(split.train[features], split.train["label"], seed=seed)
@@ -196,6 +200,21 @@ def study(
     metrics = pd.concat(tables, ignore_index=True)[["model", "metric", "value", "low", "high"]]
     settings["cutoff"] = f"{frame['snapshot_at'].max():%Y-%m-%d}"
     return Study(settings, frame, split, fitted, scored, metrics, leakage)
+
+
+def from_first_outcome(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The snapshots from the first one whose label is positive, and how many came before.
+
+    A CRM often records outcomes only from some date (deals entered from the day it went
+    live, leads imported from years before): every snapshot before the first positive label
+    is then a 0 that says nothing about the prospect, and training on them teaches the model
+    the calendar. Healthy data lose nothing (their first snapshot already has positives).
+    """
+    positive = frame.loc[frame["label"] == 1, "snapshot_at"]
+    if positive.empty:
+        return frame, 0
+    keep = frame["snapshot_at"] >= positive.min()
+    return frame[keep].reset_index(drop=True), int((~keep).sum())
 
 
 def informative_columns(frame: pd.DataFrame) -> list[str]:
