@@ -29,7 +29,7 @@ from revlab.lifecycle.noncontractual import (
 )
 from revlab.lifecycle.retention import quarter_summary, retention_curves, revenue_retention
 from revlab.lifecycle.satisfaction import bands, churn_explained, satisfaction_outcomes
-from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac
+from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac, ranked_ratios
 
 __all__ = [
     "ChurnModel",
@@ -43,6 +43,7 @@ __all__ = [
     "holdout_comparison",
     "lifetime_value",
     "ltv_to_cac",
+    "ranked_ratios",
     "quarter_summary",
     "read_cdnow",
     "remaining_value",

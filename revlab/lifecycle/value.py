@@ -25,7 +25,7 @@ from revlab.needs import Needs, requires
 from revlab.periods import Quarter
 from revlab.sources import Source
 
-__all__ = ["acquisition_cost", "lifetime_value", "ltv_to_cac"]
+__all__ = ["acquisition_cost", "lifetime_value", "ltv_to_cac", "ranked_ratios"]
 
 ALL = "all"
 MAX_PAYBACK_MONTHS = 120
@@ -72,6 +72,25 @@ def _ltv_draws(model, terms, horizon, discount_rate, margin, seed) -> tuple[pd.D
     mix = sum(w * draws[n]["ltv"] for w, n in zip(weights, labels, strict=True))
     draws[ALL] = {"ltv": mix, "weights": weights}
     return out, draws
+
+
+def ranked_ratios(ratio: pd.DataFrame, *, by: str = "channel") -> pd.DataFrame:
+    """The groups of :func:`ltv_to_cac` that have a ratio, lowest first (the ``all`` row out).
+
+    Raises
+    ------
+    Shortfall
+        When no group has one: none had both won deals and spend in the window.
+    """
+    ranked = ratio[ratio[by] != ALL].dropna(subset=["ltv_to_cac"]).sort_values("ltv_to_cac")
+    if ranked.empty:
+        raise Shortfall(
+            f"LTV / CAC by {by}",
+            f"no {by} had both won deals and marketing spend in the window "
+            f"({len(ratio[ratio[by] != ALL])} {by}s in the data)",
+            enable="A longer cost window (the cac_quarters parameter) or more history enables it.",
+        )
+    return ranked
 
 
 def _mean_sd(x: pd.Series) -> tuple[float, float]:

@@ -90,3 +90,12 @@ def test_a_group_named_all_is_refused_not_merged_with_the_total(demo_terms):
 
     with pytest.raises(Shortfall, match=r"one segment is named 'all'.*Rename that segment"):
         lifecycle.lifetime_value(OneGroupNamedAll(), demo_terms)
+
+
+def test_ranked_ratios_drop_the_total_and_refuse_when_no_group_has_one():
+    ratio = pd.DataFrame(
+        {"channel": ["web", "events", "paid", "all"], "ltv_to_cac": [2.0, np.nan, 5.0, 3.0]}
+    )
+    assert lifecycle.ranked_ratios(ratio)["channel"].tolist() == ["web", "paid"]
+    with pytest.raises(Shortfall, match=r"no channel had both won deals and marketing spend"):
+        lifecycle.ranked_ratios(ratio.assign(ltv_to_cac=[np.nan, np.nan, np.nan, 3.0]))
