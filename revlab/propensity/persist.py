@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from revlab.propensity._checks import FeatureMismatchError, PropensityError, check_features
+from revlab.propensity.models import PropensityModel
 
 FORMAT = "revlab.propensity/1"
 #: Types outside skops' defaults that a PropensityModel file may hold; nothing else loads.
@@ -126,9 +127,22 @@ def load_model(path: str | Path, *, data: pd.DataFrame | None = None):
     bundle = sio.load(path, trusted=sorted(found))
     if not isinstance(bundle, dict) or "model" not in bundle or "metadata" not in bundle:
         raise PropensityError(f"{path} was not written by revlab.propensity.save_model.")
-    meta = json.loads(bundle["metadata"])
-    _warn_versions(meta.get("versions", {}))
+    try:
+        meta = json.loads(bundle["metadata"])
+    except (TypeError, ValueError):
+        meta = {}
     model = bundle["model"]
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise PropensityError(
+            f"{path} has no revlab model format tag ({FORMAT!r}); it was not written by "
+            "revlab.propensity.save_model."
+        )
+    if not isinstance(model, PropensityModel):
+        raise PropensityError(
+            f"{path} holds a {type(model).__name__}, not a revlab PropensityModel; save one "
+            "with revlab.propensity.save_model."
+        )
+    _warn_versions(meta.get("versions", {}))
     if data is not None:
         check_model_matches(model, data)
     return model, meta

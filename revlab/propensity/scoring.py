@@ -82,12 +82,36 @@ def resolve_output_dir(output_dir: str | Path | None) -> Path:
     return Path(tempfile.mkdtemp(prefix="revlab-propensity-"))
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with ``'``.
+
+    A lead's channel or name of ``=HYPERLINK(...)`` in the CSV sales open in Excel would run;
+    OWASP's advice is a leading apostrophe. Numbers (negative ones too) are left alone.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+            if risky.any():
+                out[col] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
 def write_ranked(ranked: pd.DataFrame, out_dir: str | Path, *, name: str = "ranked_prospects"):
-    """Write the ranked list as ``<name>.csv`` and ``<name>.parquet``; return both paths."""
+    """Write the ranked list as ``<name>.csv`` and ``<name>.parquet``; return both paths.
+
+    The CSV is made safe to open in a spreadsheet (:func:`spreadsheet_safe`); the Parquet file
+    keeps every value as it is.
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"csv": folder / f"{name}.csv", "parquet": folder / f"{name}.parquet"}
-    ranked.to_csv(paths["csv"], index=False)
+    spreadsheet_safe(ranked).to_csv(paths["csv"], index=False)
     ranked.to_parquet(paths["parquet"], index=False)
     return paths
 

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import skops.io as sio
@@ -46,3 +48,23 @@ def test_untrusted_content_is_refused(tmp_path):
         propensity.load_model(tmp_path / "junk.skops")
     with pytest.raises(PropensityError, match="does not exist"):
         propensity.load_model(tmp_path / "absent.skops")
+
+
+def test_a_skops_file_that_is_not_a_revlab_bundle_is_refused(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    from revlab.propensity.persist import FORMAT
+
+    bare = tmp_path / "svc.skops"
+    sio.dump(SVC(), bare)
+    with pytest.raises(PropensityError, match="was not written by revlab.propensity.save_model"):
+        propensity.load_model(bare)
+    untagged = tmp_path / "untagged.skops"
+    sio.dump({"model": LogisticRegression(), "metadata": "{}"}, untagged)
+    with pytest.raises(PropensityError, match=r"no revlab model format tag"):
+        propensity.load_model(untagged)
+    other = tmp_path / "other.skops"
+    sio.dump({"model": LogisticRegression(), "metadata": json.dumps({"format": FORMAT})}, other)
+    with pytest.raises(PropensityError, match=r"holds a LogisticRegression, not a revlab"):
+        propensity.load_model(other)
