@@ -17,12 +17,19 @@ PALETTE = "colorblind"
 
 
 def use_style() -> None:
-    """Apply revlab's figure style (seaborn whitegrid, readable sizes); call once per notebook."""
+    """Apply revlab's figure style (seaborn whitegrid, readable sizes); call once per notebook.
+
+    Text is literal: a ``$`` in a channel or segment name is a dollar sign, never the start of
+    mathtext (which ate ``Deals $10k-$50k``'s signs and made ``$\\frac$`` fail to save).
+    """
     import matplotlib as mpl
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
-    mpl.rcParams.update({"figure.figsize": (8, 4.5), "figure.dpi": 96, "axes.titleweight": "bold"})
+    mpl.rcParams.update({
+        "figure.figsize": (8, 4.5), "figure.dpi": 96, "axes.titleweight": "bold",
+        "text.parse_math": False,
+    })  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
