@@ -105,7 +105,7 @@ def setup(
         note = ""
         if end is not None and end < cut - pd.Timedelta(days=1):
             note = f" The data end on {end:%Y-%m-%d}, before the end of the quarter."
-        say(f"**Quarter {q}** · data known through {through} · source `{full.label}`.{note}")
+        say(f"**Quarter {q}** · data known through {through} · source {full.label}.{note}")
     return run
 
 
@@ -197,11 +197,24 @@ def _display(obj: Any, raw: bool = False) -> None:
     display(obj, raw=raw)
 
 
+def safe_markdown(text: str) -> str:
+    """Markdown whose data cannot become HTML, a link, an image or an autolinked URL.
+
+    ``<``, ``>`` and ``&`` are escaped as HTML; ``[``, ``]`` and the ``:`` of ``://`` get
+    Markdown's backslash, so a channel named ``![b](http://host/x.png)`` prints as written
+    instead of loading a remote image, and ``javascript:`` links cannot form. revlab's own
+    prose uses bold and italics only, which stay.
+    """
+    text = html.escape(text, quote=False)
+    text = text.replace("[", "\\[").replace("]", "\\]")
+    return text.replace("://", "\\://")
+
+
 def say(text: str) -> None:
-    """Show narrative Markdown; ``<``, ``>`` and ``&`` are escaped, so data cannot inject HTML."""
+    """Show narrative Markdown, made safe by :func:`safe_markdown` (data cannot inject)."""
     from IPython.display import Markdown
 
-    _display(Markdown(html.escape(text, quote=False)))
+    _display(Markdown(safe_markdown(text)))
 
 
 def show_skip(skip: Skip) -> None:
@@ -218,7 +231,7 @@ def show_skip(skip: Skip) -> None:
         text = f"**Skipped: {skip.title}.** {reason} {skip.enable}".rstrip()
     from IPython.display import Markdown
 
-    quoted = "\n".join(f"> {html.escape(line, quote=False)}" for line in text.splitlines())
+    quoted = "\n".join(f"> {safe_markdown(line)}" for line in text.splitlines())
     _display(Markdown(quoted))
     _display({SKIP_MIME: skip.record()}, raw=True)
 

@@ -20,7 +20,7 @@ def use_style() -> None:
     """Apply revlab's figure style (seaborn whitegrid, readable sizes); call once per notebook.
 
     Text is literal: a ``$`` in a channel or segment name is a dollar sign, never the start of
-    mathtext (which ate ``Deals $10k-$50k``'s signs and made ``$\\frac$`` fail to save).
+    mathtext (which ate ``Deals $10k-$50k``'s signs and made a TeX command in a name fail to save).
     """
     import matplotlib as mpl
     import seaborn as sns
