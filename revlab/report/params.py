@@ -12,7 +12,24 @@ from typing import Any
 
 
 class ParameterError(ValueError):
-    """A report parameter that no notebook declares, or a value of the wrong type."""
+    """A report parameter that no notebook declares, or a value of the wrong type or range."""
+
+
+#: Parameters the report sets from its own validated flags; ``-p`` may not override them.
+RESERVED = {
+    "source": "--source",
+    "quarter": "--quarter",
+    "as_of": "--as-of",
+    "output_dir": "--out",
+}
+#: Smallest value of numeric parameters (every other number must be 0 or more).
+MINIMUM = {
+    "lookback_quarters": 1, "stale_after_days": 1, "within_days": 1, "horizon_days": 1,
+    "capacity_per_week": 1, "draws": 1, "chains": 1, "cac_quarters": 1, "slip_quarters": 1,
+    "horizon_months": 1, "gross_margin": 0.01,
+}  # fmt: skip
+#: Largest value, where there is one.
+MAXIMUM = {"gross_margin": 1.0}
 
 
 def declared(notebook: Path) -> dict[str, dict[str, Any]]:
@@ -69,6 +86,13 @@ def resolve(
     for params in specs.values():
         for name, info in params.items():
             kinds.setdefault(name, info["type"])
+    reserved = [name for name, _ in given if name in RESERVED]
+    if reserved:
+        flags = ", ".join(f"{RESERVED[n]} instead of -p {n}" for n in dict.fromkeys(reserved))
+        raise ParameterError(
+            f"parameter(s) {', '.join(map(repr, dict.fromkeys(reserved)))} are set by the "
+            f"report from its checked flags; use {flags}."
+        )
     out: dict[str, Any] = {}
     unknown = [name for name, _ in given if name not in kinds]
     if unknown:
@@ -77,8 +101,19 @@ def resolve(
             + describe(specs)
         )
     for name, value in given:
-        out[name] = coerce(name, value, kinds[name])
+        out[name] = check_range(name, coerce(name, value, kinds[name]))
     return out
+
+
+def check_range(name: str, value: Any) -> Any:
+    """Refuse a number outside what the notebooks can use (a negative quarter count, say)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    low, high = MINIMUM.get(name, 0), MAXIMUM.get(name)
+    if value < low or (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise ParameterError(f"parameter {name!r} must be {allowed}, got {value}.")
+    return value
 
 
 def for_notebook(params: Mapping[str, Any], declared_here: Mapping[str, Any]) -> dict[str, Any]:
