@@ -7,6 +7,9 @@ executed notebook in ``<out>/<quarter>.failed/`` for debugging.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -168,8 +171,19 @@ def build(
     )
     out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)
-    final, work = out / str(q), out / f".{q}.partial"
-    shutil.rmtree(work, ignore_errors=True)
+    with _out_lock(out):
+        return _build_locked(out, q, notebooks, specs, user, source_text, as_of, label, progress,
+                             strict, log)  # fmt: skip
+
+
+def _build_locked(
+    out, q, notebooks, specs, user, source_text, as_of, label, progress, strict, log
+):
+    """The run proper, with ``out`` locked: notebooks, pages, scorecard, the atomic swap."""
+    for stale in out.glob(f".{q}.partial*"):  # a crashed run's folder; no run holds it now
+        shutil.rmtree(stale, ignore_errors=True)
+    final = out / str(q)
+    work = out / f".{q}.partial-{os.getpid()}-{secrets.token_hex(4)}"  # this run's own folder
     work.mkdir()
     shared = {"source": source_text, "quarter": str(q), "as_of": as_of, "output_dir": str(work)}
     seconds = _run_all(
@@ -192,6 +206,45 @@ def build(
     shutil.rmtree(out / f"{q}.failed", ignore_errors=True)
     (out / "index.html").write_text(scorecard.reports_page(out), encoding="utf-8")
     return ReportResult(q, final, final / "index.html", seconds, skipped)
+
+
+LOCK_NAME = ".revlab-report.lock"
+
+
+@contextlib.contextmanager
+def _out_lock(out: Path):
+    """Hold ``out``'s lock for the run, or refuse: two runs must never write one report.
+
+    The lock is an ``flock`` on ``<out>/.revlab-report.lock``, released by the system when the
+    holder exits, even on a crash or SIGKILL; while held, the file names the holder for the
+    message, and it is emptied on release.
+    """
+    import fcntl
+
+    path = out / LOCK_NAME
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ReportError(
+                f"another revlab report is writing into {out} ({holder}); wait for it to "
+                "finish, or give this run another --out."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"pid {os.getpid()}, started {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M:%S} UTC"
+        )
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)  # released: the file names no holder
+    finally:
+        handle.close()
 
 
 def _skipped_sections(notebooks, work: Path, log) -> list[tuple[str, str, str]]:

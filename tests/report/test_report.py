@@ -291,3 +291,35 @@ def test_strict_turns_a_skipped_section_into_a_failure_and_keeps_the_report(repo
     assert "01_test: Renewals (the data have no subscriptions table)" in err
     assert _snapshot(report_env["out"] / "2024Q1") == before
     assert (report_env["out"] / "2024Q1.failed" / "01_test.ipynb").exists()
+
+
+def test_a_second_run_into_a_locked_folder_is_refused_naming_the_holder(report_env, capsys):
+    import fcntl
+    import subprocess
+    import sys
+
+    out = report_env["out"]
+    out.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(  # another process holds the out folder's lock, as a run would
+        [sys.executable, "-c", (
+            "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); "
+            "fcntl.flock(f, fcntl.LOCK_EX); f.write('pid 4242, started now'); f.flush(); "
+            "print('locked', flush=True); time.sleep(60)"
+        ), str(out / ".revlab-report.lock")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert main(_args(report_env)) == 2
+        err = capsys.readouterr().err
+        assert f"another revlab report is writing into {out} (pid 4242" in err
+        assert not (out / "2024Q1").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(_args(report_env)) == 0  # the lock died with its holder
+    assert (out / "2024Q1" / "index.html").exists()
+    assert not list(out.glob(".2024Q1.partial*"))  # the run's own work folder is gone
+    with open(out / ".revlab-report.lock") as f:  # released and emptied
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert f.read() == ""
