@@ -98,7 +98,14 @@ def _open_backend(source: Any) -> tuple[BaseBackend, str]:
         if not path.exists():
             hint = " Run `make data` to generate the demo company." if "demo" in path.name else ""
             raise SourceError(f"DuckDB file {path} does not exist.{hint}")
-        return _duckdb_utc(ibis.duckdb.connect(str(path), read_only=True)), str(path)
+        try:
+            return _duckdb_utc(ibis.duckdb.connect(str(path), read_only=True)), str(path)
+        except Exception as exc:  # noqa: BLE001 - any DuckDB error opening it: not usable
+            raise SourceError(
+                f"{path} cannot be opened as a DuckDB database ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0]}). Check that the file is a DuckDB database written "
+                "by a compatible DuckDB version and not truncated; regenerate or re-export it."
+            ) from None
     raise SourceError(
         f"cannot read source {text!r}: give a .duckdb file, a folder of CSV/Parquet files, "
         "a connection URL (postgresql://…), an Ibis backend or a dict of DataFrames."
@@ -120,7 +127,10 @@ def _folder_backend(folder: Path) -> BaseBackend:
             path = folder / f"{name}{suffix}"
             if path.exists():
                 reader = con.read_parquet if suffix == ".parquet" else con.read_csv
-                reader(str(path), table_name=name)
+                try:
+                    reader(str(path), table_name=name)
+                except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the file
+                    raise SourceError(_unreadable(path, exc)) from None
                 found = True
                 break
     if not found:
@@ -129,6 +139,21 @@ def _folder_backend(folder: Path) -> BaseBackend:
             f"leads.csv or opportunities.parquet (one per table: {', '.join(TABLES)})."
         )
     return con
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    """The message for a table file DuckDB cannot read: which file, why, and the fix."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if path.suffix == ".parquet":
+        fix = "Write it again as Parquet (pandas: frame.to_parquet)."
+    elif "UTF-8" in str(exc) or "unicode" in str(exc).lower():
+        fix = (
+            "Save it as UTF-8, or import it with `revlab import`, which takes --encoding "
+            "(latin-1, cp1252, utf-16 …)."
+        )
+    else:
+        fix = "Save it as comma-separated UTF-8 text with a header row."
+    return f"{path} cannot be read as the {path.stem} table ({first}). {fix}"
 
 
 def _redact(url: str) -> str:

@@ -92,7 +92,7 @@ def prepare(
     column missing), and the log says so and how to run the full check.
     """
     from revlab.present import data_end
-    from revlab.sources import DEFAULT_SOURCE, connect, resolve_path
+    from revlab.sources import DEFAULT_SOURCE, SourceError, connect, resolve_path
 
     text = DEFAULT_SOURCE if source in (None, "") else str(source)
     if "://" not in text:
@@ -110,18 +110,46 @@ def prepare(
             f"check (types, keys, references, dates) run: revlab validate --source {text}"
         )
     if not any(src.has(name) for name in ("leads", "opportunities", "subscriptions")):
-        raise ReportError(
+        raise SourceError(
             f"{src.label} has no leads, opportunities or subscriptions table; the report needs "
             "at least one of them."
         )
-    q = (
-        Quarter.latest_covered(data_end(src))
-        if quarter in ("", "latest")
-        else Quarter.parse(quarter)
-    )
+    end = data_end(src)
+    if quarter in ("", "latest"):
+        q = Quarter.latest_covered(end)
+    else:
+        q = Quarter.parse(quarter)
+        _check_in_range(src, q, end)
     if as_of:
-        pd.Timestamp(as_of)  # a bad date fails here, before any notebook runs
+        try:
+            pd.Timestamp(as_of)  # a bad date fails here, before any notebook runs
+        except ValueError:
+            raise ReportError(
+                f"--as-of {as_of!r} is not a date; give one like 2026-09-30."
+            ) from None
     return text, q, src.label
+
+
+def _check_in_range(src, q: Quarter, end: pd.Timestamp | None) -> None:
+    """Refuse a quarter the data do not reach, naming the range they cover."""
+    from revlab._asof import CREATED
+    from revlab.sources import SourceError
+
+    starts = []
+    for name in ("leads", "opportunities", "subscriptions"):
+        if src.has(name):
+            value = src.table(name)[CREATED[name]].min().execute()
+            if value is not None and not pd.isna(value):
+                starts.append(pd.Timestamp(value))
+    if end is None or not starts:
+        return
+    start = min(starts)
+    if q.start > end or q.end <= start:
+        first, last = Quarter.containing(start), Quarter.containing(end)
+        raise SourceError(
+            f"quarter {q} is outside the data, which cover {start:%Y-%m-%d} to {end:%Y-%m-%d} "
+            f"({first} to {last}); pick a quarter in that range, or --quarter latest."
+        )
 
 
 def execute(
