@@ -137,7 +137,7 @@ def _closing_figures(s: Source, q: Quarter) -> dict[str, float]:
         return out
     row = closing.closing(s, quarter=q).iloc[0]
     out |= {k: float(row[k]) for k in keys}
-    if s.has("targets"):
+    if s.has("targets") and "close_date" in s.table("opportunities").columns:
         out["pipeline_coverage"] = float(
             closing.pipeline_coverage(s, quarter=q)["coverage"].iloc[0]
         )

@@ -145,15 +145,16 @@ def closing(
     return closing_by_quarter(src, first=quarter, by=by, level=level)
 
 
-@requires("opportunities", "targets", analysis="Pipeline coverage")
+@requires("opportunities", "targets", columns=("opportunities.close_date",),
+          analysis="Pipeline coverage")  # fmt: skip
 def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     """Open pipeline at the quarter's start expected to close in it, against the target.
 
     Definitions: the pipeline is read as it stood at the quarter's first moment (stages,
     amounts and expected close dates as last recorded by then); ``open_pipeline`` sums the
     amount of every open deal, ``pipeline_in_quarter`` of those expected to close in the
-    quarter (all open deals if there is no ``close_date``); ``coverage =
-    pipeline_in_quarter / bookings_target`` (NaN without a positive target for the quarter).
+    quarter; ``coverage = pipeline_in_quarter / bookings_target`` (NaN without a positive
+    target for the quarter).
     ``unknown_amounts`` counts the deals in the quarter whose amount is unknown (0 or
     missing, summed as nothing), ``no_close_date`` the open deals with no expected close date
     (in no quarter's pipeline).
@@ -161,16 +162,14 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
     Raises
     ------
     SourceError
-        When the source has no ``targets`` or ``opportunities`` table.
+        When the source has no ``targets`` or ``opportunities`` table, or the deals have no
+        ``close_date`` (which deals are due in the quarter is then unknown).
     """
     q = Quarter.parse(quarter)
     start = q.start if src.as_of is None else min(q.start, pd.Timestamp(src.as_of))
     opps = src.at(start).table("opportunities")
     opps = opps.filter(~opps.is_closed)
-    if "close_date" in opps.columns:
-        due = q.contains(opps.close_date).fill_null(False)
-    else:  # every open deal is due; a column expression (True on every row), so it sums
-        due = ~opps.is_closed
+    due = q.contains(opps.close_date).fill_null(False)
     priced = _amounts.known(opps.amount)
     amount = ibis.cases((priced, opps.amount), else_=0.0)
     got = opps.aggregate(
@@ -179,7 +178,7 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
         deals_in_quarter=due.sum(),
         pipeline_in_quarter=ibis.cases((due, amount), else_=0.0).sum(),
         unknown_amounts=(due & ~priced).sum(),
-        no_close_date=opps.close_date.isnull().sum() if "close_date" in opps.columns else 0,
+        no_close_date=opps.close_date.isnull().sum(),
     ).to_pandas()
     targets = src.table("targets")
     target = targets.filter(targets.quarter == str(q)).bookings_target.sum().to_pandas()

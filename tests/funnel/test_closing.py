@@ -87,14 +87,14 @@ def test_missing_targets_is_a_clear_error(hand, hand_tables):
         funnel.pipeline_coverage(connect(tables, as_of=hand.as_of), quarter="2024Q3")
 
 
-def test_coverage_without_close_dates_counts_every_open_deal(hand, hand_tables):
+def test_coverage_without_close_dates_is_a_shortfall_not_every_deal(hand, hand_tables):
     tables = {
         k: v.drop(columns="close_date", errors="ignore")
         if k in ("opportunities", "stage_history")
         else v
         for k, v in hand_tables.items()
     }
-    q3 = funnel.pipeline_coverage(connect(tables, as_of=hand.as_of), quarter="2024Q3").iloc[0]
-    # O3 is the only deal open at the start of Q3; with no expected close date it counts as due
-    assert (q3["deals"], q3["deals_in_quarter"], q3["pipeline_in_quarter"]) == (1, 1, 30_000)
-    assert q3["no_close_date"] == 0 and q3["coverage"] == pytest.approx(0.5)
+    src = connect(tables, as_of=hand.as_of)
+    with pytest.raises(SourceError, match=r"Pipeline coverage: the opportunities table has no "):
+        funnel.pipeline_coverage(src, quarter="2024Q3")
+    assert np.isnan(funnel.headline(src, quarter="2024Q3")["pipeline_coverage"])
