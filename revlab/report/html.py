@@ -49,11 +49,19 @@ def notebook_title(nb) -> str:
     return "revlab report"
 
 
-def _without_records(nb):
-    """A copy without the invisible scorecard outputs (nbconvert would warn about them)."""
+def _without_records(nb, *, checks: bool = True):
+    """A copy without the invisible scorecard outputs (nbconvert would warn about them).
+
+    Without ``checks``, the check cell's printout (the figures nbval compares, for the test
+    suite, not for a reader) is left out too.
+    """
+    from revlab.notebook_check import is_check_cell
+
     clean = copy.deepcopy(nb)
     for cell in clean.cells:
-        if cell.cell_type == "code":
+        if not checks and is_check_cell(cell):
+            cell.outputs = []
+        elif cell.cell_type == "code":
             cell.outputs = [
                 o for o in cell.outputs if not ({METRIC_MIME, SKIP_MIME} & set(o.get("data", {})))
             ]
@@ -86,7 +94,7 @@ def render(notebook: Path, info: PageInfo, *, with_code: bool) -> str:
     """One executed notebook as a self-contained HTML page."""
     from nbconvert import HTMLExporter
 
-    nb = _without_records(nbformat.read(notebook, as_version=4))
+    nb = _without_records(nbformat.read(notebook, as_version=4), checks=with_code)
     exporter = HTMLExporter(
         template_name="lab",
         exclude_input=not with_code,
