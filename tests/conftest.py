@@ -102,3 +102,22 @@ def demo_source(demo_company):
     from revlab.sources import connect
 
     return connect(demo_company.tables)
+
+
+def write_duckdb(tables, path):
+    """Write ``tables`` (name -> DataFrame) into a new DuckDB file at ``path``; return it."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for name, frame in tables.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+        con.unregister("frame")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def duckdb_file():
+    """Write tables into a DuckDB file: ``duckdb_file(tables, path) -> path``."""
+    return write_duckdb

@@ -1,6 +1,5 @@
 """Sources the report cannot use stop before any notebook runs, with exit 3 and the fix."""
 
-import duckdb
 import pytest
 
 from revlab.cli import main
@@ -9,16 +8,6 @@ from revlab.cli import main
 def _report(capsys, tmp_path, *args):
     code = main(["report", "--out", str(tmp_path / "reports"), *args])
     return code, capsys.readouterr().err
-
-
-def _duckdb(path, tables):
-    con = duckdb.connect(str(path))
-    for name, frame in tables.items():
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.close()
-    return path
 
 
 def test_a_corrupt_duckdb_file(capsys, tmp_path):
@@ -42,25 +31,27 @@ def test_a_file_in_a_folder_that_is_not_utf8_csv(capsys, tmp_path, content, fix)
     assert f"{folder / 'leads.csv'} cannot be read as the leads table" in err and fix in err
 
 
-def test_a_database_without_any_canonical_table(capsys, tmp_path):
+def test_a_database_without_any_canonical_table(capsys, tmp_path, duckdb_file):
     import pandas as pd
 
-    path = _duckdb(tmp_path / "other.duckdb", {"invoices": pd.DataFrame({"x": [1]})})
+    path = duckdb_file({"invoices": pd.DataFrame({"x": [1]})}, tmp_path / "other.duckdb")
     code, err = _report(capsys, tmp_path, "--source", str(path))
     assert code == 3
     assert "has no leads, opportunities or subscriptions table" in err
 
 
 @pytest.mark.parametrize("quarter", ["2030Q1", "2019Q4"])
-def test_a_quarter_outside_the_data_names_the_range(capsys, tmp_path, tiny_tables, quarter):
-    path = _duckdb(tmp_path / "tiny.duckdb", tiny_tables)
+def test_a_quarter_outside_the_data_names_the_range(
+    capsys, tmp_path, tiny_tables, quarter, duckdb_file
+):
+    path = duckdb_file(tiny_tables, tmp_path / "tiny.duckdb")
     code, err = _report(capsys, tmp_path, "--source", str(path), "--quarter", quarter)
     assert code == 3 and f"quarter {quarter} is outside the data, which cover 2024-01-02" in err
     assert not (tmp_path / "reports" / quarter).exists()
 
 
-def test_a_bad_as_of_is_a_usage_error(capsys, tmp_path, tiny_tables):
-    path = _duckdb(tmp_path / "tiny.duckdb", tiny_tables)
+def test_a_bad_as_of_is_a_usage_error(capsys, tmp_path, tiny_tables, duckdb_file):
+    path = duckdb_file(tiny_tables, tmp_path / "tiny.duckdb")
     code, err = _report(
         capsys, tmp_path, "--source", str(path), "--quarter", "2024Q1", "--as-of", "notadate"
     )

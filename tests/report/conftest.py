@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import nbformat
 import pytest
 
@@ -41,27 +40,11 @@ def write_notebook(path, title="Test section"):
     return path
 
 
-def write_duckdb(tables, path):
-    con = duckdb.connect(str(path))
-    for name, frame in tables.items():
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.close()
-    return path
-
-
 @pytest.fixture
-def duckdb_file():
-    """Write tables into a DuckDB file: ``duckdb_file(tables, path) -> path``."""
-    return write_duckdb
-
-
-@pytest.fixture
-def report_env(tiny_tables, tmp_path):
+def report_env(tiny_tables, tmp_path, duckdb_file):
     """A notebooks folder with one test notebook, a DuckDB source, and an output folder."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     write_notebook(notebooks / "01_test.ipynb")
-    source = write_duckdb(tiny_tables, tmp_path / "tiny.duckdb")
+    source = duckdb_file(tiny_tables, tmp_path / "tiny.duckdb")
     return {"notebooks": notebooks, "source": source, "out": tmp_path / "reports", "tmp": tmp_path}
