@@ -123,22 +123,36 @@ def _folder_backend(folder: Path) -> BaseBackend:
     con = _duckdb_utc(ibis.duckdb.connect())
     found = False
     for name in TABLES:
-        for suffix in FILE_SUFFIXES:
-            path = folder / f"{name}{suffix}"
-            if path.exists():
-                reader = con.read_parquet if suffix == ".parquet" else con.read_csv
-                try:
-                    reader(str(path), table_name=name)
-                except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the file
-                    raise SourceError(_unreadable(path, exc)) from None
-                found = True
-                break
+        paths = [folder / f"{name}{suffix}" for suffix in FILE_SUFFIXES]
+        paths = [p for p in paths if p.exists()]
+        if len(paths) > 1:
+            both = ", ".join(p.name for p in paths)
+            raise SourceError(
+                f"folder {folder} holds the {name} table twice ({both}); keep one file per table."
+            )
+        for path in paths:
+            reader = con.read_parquet if path.suffix == ".parquet" else con.read_csv
+            try:
+                reader(str(path), table_name=name)
+            except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the file
+                raise SourceError(_unreadable(path, exc)) from None
+            found = True
     if not found:
         raise SourceError(
             f"folder {folder} holds no canonical table files; expected files such as "
             f"leads.csv or opportunities.parquet (one per table: {', '.join(TABLES)})."
         )
     return con
+
+
+def unrecognised_files(folder: str | Path) -> list[str]:
+    """Files in a folder source that are no canonical table (a typo, another export): ignored."""
+    known = {f"{name}{suffix}" for name in TABLES for suffix in FILE_SUFFIXES}
+    folder = Path(folder)
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+        and p.name not in known
+    )  # fmt: skip
 
 
 def _unreadable(path: Path, exc: Exception) -> str:

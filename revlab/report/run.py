@@ -92,12 +92,23 @@ def prepare(
     column missing), and the log says so and how to run the full check.
     """
     from revlab.present import data_end
-    from revlab.sources import DEFAULT_SOURCE, SourceError, connect, resolve_path
+    from revlab.sources import (
+        DEFAULT_SOURCE,
+        SourceError,
+        connect,
+        resolve_path,
+        unrecognised_files,
+    )
 
     text = DEFAULT_SOURCE if source in (None, "") else str(source)
     if "://" not in text:
         text = str(resolve_path(text).resolve())
     src = connect(text)
+    if "://" not in text and Path(text).is_dir() and (ignored := unrecognised_files(text)):
+        log(
+            f"{src.label}: ignored {', '.join(ignored)}: not a canonical table file (names are "
+            f"the table's, like leads.csv or opportunities.parquet)."
+        )
     limit = FULL_CHECK_MAX_ROWS if full_check_max_rows is None else full_check_max_rows
     counts = src.row_counts()
     if sum(counts.values()) <= limit:

@@ -56,3 +56,25 @@ def test_a_bad_as_of_is_a_usage_error(capsys, tmp_path, tiny_tables, duckdb_file
         capsys, tmp_path, "--source", str(path), "--quarter", "2024Q1", "--as-of", "notadate"
     )
     assert code == 2 and "--as-of 'notadate' is not a date" in err
+
+
+def test_a_table_in_two_files_is_ambiguous(capsys, tmp_path, tiny_tables):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    tiny_tables["leads"].to_csv(folder / "leads.csv", index=False)
+    tiny_tables["leads"].to_parquet(folder / "leads.parquet")
+    code, err = _report(capsys, tmp_path, "--source", str(folder))
+    assert code == 3 and "holds the leads table twice (leads.parquet, leads.csv)" in err
+
+
+def test_an_unrecognised_file_in_a_folder_is_named(tmp_path, tiny_tables):
+    from revlab.report.run import prepare
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, frame in tiny_tables.items():
+        frame.to_parquet(folder / f"{name}.parquet")
+    (folder / "Opportunities.csv").write_text("opportunity_id\nO9\n", encoding="utf-8")
+    said = []
+    prepare(source=str(folder), quarter="2024Q1", as_of="", notebooks=[], log=said.append)
+    assert any("ignored Opportunities.csv: not a canonical table file" in s for s in said)
