@@ -42,6 +42,10 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+#: Largest amount accepted (a quadrillion): anything above is a broken number, not a deal.
+MAX_MONEY = 1e15
+
+
 def examples(frame: pd.DataFrame, mask: pd.Series, spec: TableSpec) -> str:
     """Name a few offending rows by their id (or row number and label columns)."""
     rows = frame.loc[mask.to_numpy()]
@@ -162,6 +166,8 @@ def _required_not_null(spec: TableSpec, original: pd.DataFrame, frame: pd.DataFr
     problems = []
     for col in spec.required:
         empty = original[col.name].isna()
+        if col.kind == "string":  # blank or whitespace-only text is no value either
+            empty |= original[col.name].astype("string").str.strip().eq("").fillna(False)
         if empty.any():
             problems.append(
                 f"{spec.name}.{col.name}: {_count(empty, 'are')} empty "
@@ -193,6 +199,15 @@ def check_rows(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> list[st
         spec = TABLES[name]
         for col in NON_NEGATIVE.get(name, ()):
             if col in frame.columns:
+                huge = ~np.isfinite(frame[col].astype(float)) & frame[col].notna()
+                huge |= frame[col].abs() > MAX_MONEY
+                if huge.any():
+                    problems.append(
+                        f"{name}.{col}: {_count(huge, 'are')} infinite or beyond "
+                        f"{MAX_MONEY:.0e} ({examples(frame, huge, spec)}); amounts must be "
+                        "finite: check the export's number format (a thousands separator read "
+                        "as a decimal point, an overflowed cell)."
+                    )
                 bad = frame[col] < 0
                 if bad.any():
                     problems.append(
@@ -230,18 +245,28 @@ def _future_events(spec: TableSpec, frame: pd.DataFrame, cutoff: pd.Timestamp) -
 
 
 def _won_not_closed(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Flags that contradict each other: won but open, or open with a close time."""
     from revlab.schema import TABLES
 
     opps = tables.get("opportunities")
     if opps is None:
         return []
+    spec, problems = TABLES["opportunities"], []
     bad = opps["is_won"] & ~opps["is_closed"]
-    if not bad.any():
-        return []
-    return [
-        f"opportunities.is_won: {_count(bad, 'are')} won but not closed "
-        f"({examples(opps, bad, TABLES['opportunities'])}); a won deal is closed: set is_closed."
-    ]
+    if bad.any():
+        problems.append(
+            f"opportunities.is_won: {_count(bad, 'are')} won but not closed "
+            f"({examples(opps, bad, spec)}); a won deal is closed: set is_closed."
+        )
+    if "closed_at" in opps.columns:
+        bad = ~opps["is_closed"] & opps["closed_at"].notna()
+        if bad.any():
+            problems.append(
+                f"opportunities.closed_at: {_count(bad, 'are')} set on open deals "
+                f"({examples(opps, bad, spec)}); set is_closed, or clear closed_at for deals "
+                "still open."
+            )
+    return problems
 
 
 def _quarter_format(tables: dict[str, pd.DataFrame]) -> list[str]:
