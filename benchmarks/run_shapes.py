@@ -23,14 +23,9 @@ FAST = ["-p", "draws", "200", "-p", "tune", "200", "-p", "backtest_quarters", "1
 
 
 def write(tables, path: Path) -> None:
-    import duckdb
+    from revlab.crm._write import write_tables
 
-    con = duckdb.connect(str(path))
-    for name, frame in tables.items():
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.close()
+    write_tables(tables, path)
 
 
 def companies(n_leads: int, names: list[str] | None):

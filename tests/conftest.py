@@ -106,15 +106,9 @@ def demo_source(demo_company):
 
 def write_duckdb(tables, path):
     """Write ``tables`` (name -> DataFrame) into a new DuckDB file at ``path``; return it."""
-    import duckdb
+    from revlab.crm._write import write_tables
 
-    con = duckdb.connect(str(path))
-    for name, frame in tables.items():
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.close()
-    return path
+    return write_tables(tables, path)
 
 
 @pytest.fixture

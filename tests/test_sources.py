@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -10,13 +9,9 @@ from revlab.sources import SourceError, connect
 
 
 def _write_all(tables, tmp_path):
-    db = tmp_path / "data.duckdb"
-    con = duckdb.connect(str(db))
-    for name, frame in tables.items():
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.close()
+    from revlab.crm._write import write_tables
+
+    db = write_tables(tables, tmp_path / "data.duckdb")
     csv_dir, pq_dir = tmp_path / "csv", tmp_path / "parquet"
     csv_dir.mkdir()
     pq_dir.mkdir()
