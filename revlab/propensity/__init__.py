@@ -9,7 +9,8 @@ The flow, one module per step:
 - :mod:`~revlab.propensity.evaluate`: ROC/PR AUC with bootstrap intervals, Brier, log loss,
   reliability and ECE, deciles, gains; :mod:`~revlab.propensity.capacity`: the capacity what-if;
 - :mod:`~revlab.propensity.explain`: permutation importance and per-prospect reasons;
-- :mod:`~revlab.propensity.leakage`: single-feature leakage screen, point-in-time check;
+- :mod:`~revlab.propensity.leakage`: the leakage screen (several signals, with evidence) and
+  the point-in-time check;
 - :mod:`~revlab.propensity.scoring`: today's ranked list (CSV and Parquet);
 - :mod:`~revlab.propensity.persist`: safe save/load (skops) with metadata;
 - :mod:`~revlab.propensity.generic`: the same for any table with an outcome column;
@@ -27,14 +28,21 @@ from revlab.propensity.evaluate import (
 )
 from revlab.propensity.explain import feature_groups, permutation_importance, top_reasons
 from revlab.propensity.generic import (
+    SplitWarning,
     TableFit,
     feature_frame,
     fit_table,
+    order_candidates,
     outcome_values,
     read_table,
     split_gap,
 )
-from revlab.propensity.leakage import LeakageWarning, check_point_in_time, screen_features
+from revlab.propensity.leakage import (
+    LeakageScreen,
+    LeakageWarning,
+    check_point_in_time,
+    screen_features,
+)
 from revlab.propensity.models import PropensityModel, make_pipeline
 from revlab.propensity.persist import check_model_matches, load_model, save_model
 from revlab.propensity.scoring import (
@@ -64,10 +72,12 @@ from revlab.propensity.workflow import (
 __all__ = [
     "FeatureMismatchError",
     "FeatureWarning",
+    "LeakageScreen",
     "LeakageWarning",
     "PropensityError",
     "PropensityModel",
     "SplitError",
+    "SplitWarning",
     "Study",
     "TableFit",
     "TimeSplit",
@@ -90,6 +100,7 @@ __all__ = [
     "make_pipeline",
     "metrics",
     "oracle_frame",
+    "order_candidates",
     "ordered_split",
     "outcome_values",
     "permutation_importance",

@@ -118,16 +118,35 @@ def ordered_split(
 
 
 def random_split(
-    frame: pd.DataFrame, *, test_share: float = 0.2, seed: int = 0
+    frame: pd.DataFrame,
+    *,
+    test_share: float = 0.2,
+    seed: int = 0,
+    stratify: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A seeded random split, for undated tables only (it ignores any drift over time).
 
-    Both sides come back in shuffled order, so nothing downstream mistakes row order for time.
+    With ``stratify`` (a column, usually the outcome) each of its values is split in the same
+    proportion, so both sides keep the buyer rate. Both sides come back in shuffled order, so
+    nothing downstream mistakes row order for time.
     """
     _check_share(test_share, len(frame))
-    order = np.random.default_rng(seed).permutation(len(frame))
-    cut = int(round(len(frame) * (1 - test_share)))
-    return frame.iloc[order[:cut]], frame.iloc[order[cut:]]
+    rng = np.random.default_rng(seed)
+    if stratify is None:
+        order = rng.permutation(len(frame))
+        cut = int(round(len(frame) * (1 - test_share)))
+        return frame.iloc[order[:cut]], frame.iloc[order[cut:]]
+    train, test = [], []
+    for _, rows in sorted(frame.groupby(stratify, sort=True).indices.items()):
+        rows = rng.permutation(rows)
+        cut = int(round(len(rows) * (1 - test_share)))
+        train.append(rows[:cut])
+        test.append(rows[cut:])
+    train_rows, test_rows = (
+        rng.permutation(np.concatenate(train)),
+        rng.permutation(np.concatenate(test)),
+    )
+    return frame.iloc[train_rows], frame.iloc[test_rows]
 
 
 def _check_share(test_share: float, n: int) -> None:

@@ -6,7 +6,8 @@ can be reached by a test:
 1. weekly snapshots of open prospects with point-in-time features and the H-day label;
 2. a time split (the last ``test_days`` of label-complete snapshots are the test set; training
    ends H days before it);
-3. a leakage screen of every feature on the training rows;
+3. a leakage screen of every feature on the training rows (flagged columns are left out
+   unless kept by name, and the test AUC with them is shown beside the honest one);
 4. the boosted model and the logistic baseline, calibrated on a later slice of training;
 5. test scores and metrics (bootstrap intervals resample whole prospects).
 """
@@ -14,7 +15,7 @@ can be reached by a test:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,9 +26,16 @@ from revlab.propensity._checks import PropensityError
 from revlab.propensity.capacity import capacity_whatif, summarize_capacity
 from revlab.propensity.evaluate import deciles
 from revlab.propensity.evaluate import metrics as score_metrics
-from revlab.propensity.leakage import check_point_in_time, screen_features
+from revlab.propensity.leakage import (
+    LeakageScreen,
+    check_point_in_time,
+    leakage_effect,
+    record_test_auc,
+    screen_features,
+)
 from revlab.propensity.models import PropensityModel
 from revlab.propensity.snapshots import (
+    LEAD_NON_FEATURES,
     activity_kinds,
     build_snapshots,
     feature_columns,
@@ -55,7 +63,11 @@ CARRY = ("lead_id", "snapshot_at", "label", "label_complete", "age_days", "act_3
 
 @dataclass
 class Study:
-    """Everything a propensity run produced; ``scored`` holds the test snapshots' scores."""
+    """Everything a propensity run produced; ``scored`` holds the test snapshots' scores.
+
+    ``leakage`` is the screen of the training features; ``leakage_effect`` (only when the
+    screen left columns out) compares the test AUC without and with them.
+    """
 
     settings: dict
     snapshots: pd.DataFrame
@@ -63,7 +75,8 @@ class Study:
     models: dict[str, PropensityModel]
     scored: pd.DataFrame
     metrics: pd.DataFrame
-    leakage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    leakage: LeakageScreen | None = None
+    leakage_effect: pd.DataFrame | None = None
 
     @property
     def model(self) -> PropensityModel:
@@ -134,6 +147,8 @@ def study(
     max_train_rows: int | None = 100_000,
     n_threads: int | None = 1,
     extra_features: pd.DataFrame | None = None,
+    keep: Sequence[str] = (),
+    warn: bool = True,
 ) -> Study:
     """Build snapshots, split by time, fit and evaluate the propensity models.
 
@@ -156,6 +171,12 @@ def study(
     extra_features
         Optional extra columns keyed by ``lead_id`` and ``snapshot_at``, merged into the
         snapshots (and screened for leakage like every other feature).
+    keep
+        Features to keep although the leakage screen flags them: only for columns you know are
+        filled before the outcome (the lead's attributes are exported as they stand today).
+    warn
+        Raise a :class:`~revlab.propensity.LeakageWarning` for what the screen finds (the
+        notebook shows ``study.leakage.message()`` instead).
     """
     kinds = activity_kinds(src, max_kinds=max_kinds) if src.has("activities") else []
     settings = {
@@ -178,15 +199,29 @@ def study(
         settings["outcomes_from"] = f"{frame['snapshot_at'].min():%Y-%m-%d}"
         settings["dropped_snapshots"] = dropped
     split = time_split(frame, horizon_days=horizon_days, test_days=test_days)
-    features = informative_columns(split.train)
-    leakage = screen_features(split.train[features], split.train["label"], seed=seed)
+    candidates = informative_columns(split.train)
+    attributes = _attribute_columns(src, extra_features)
+    trusted = [c for c in candidates if c not in attributes]
+    leakage = screen_features(
+        split.train[candidates],
+        split.train["label"],
+        trusted=trusted,
+        keep=keep,
+        seed=seed,
+        warn=warn,
+    )
+    features = [c for c in candidates if c not in leakage.excluded]
+    if leakage.excluded:
+        settings["leakage_excluded"] = leakage.excluded
     train = _sample(split.train, max_train_rows, seed)
-    fitted = {
-        kind: PropensityModel(
+
+    def fit(kind: str, columns: list[str]) -> PropensityModel:
+        model = PropensityModel(
             kind, calibration_gap_days=horizon_days, random_state=seed, n_threads=n_threads
-        ).fit(train[features], train["label"], time=train["snapshot_at"])
-        for kind in models
-    }
+        )
+        return model.fit(train[columns], train["label"], time=train["snapshot_at"])
+
+    fitted = {kind: fit(kind, features) for kind in models}
     main = "boosted" if "boosted" in fitted else next(iter(fitted))
     scored = split.test[[c for c in CARRY if c in split.test.columns]].copy()
     tables = []
@@ -198,8 +233,22 @@ def study(
         )
         tables.append(table.assign(model=kind))
     metrics = pd.concat(tables, ignore_index=True)[["model", "metric", "value", "low", "high"]]
+    effect = None
+    if leakage.excluded:
+        leaky = fit(main, candidates).predict_proba(split.test[candidates])[:, 1]
+        effect = leakage_effect(scored["label"], scored["score"], leaky)
+    auc = metrics.set_index(["model", "metric"]).loc[(main, "roc_auc"), "value"]
+    record_test_auc(leakage, auc, warn=warn)
     settings["cutoff"] = f"{frame['snapshot_at'].max():%Y-%m-%d}"
-    return Study(settings, frame, split, fitted, scored, metrics, leakage)
+    return Study(settings, frame, split, fitted, scored, metrics, leakage, effect)
+
+
+def _attribute_columns(src: Source, extra: pd.DataFrame | None) -> set[str]:
+    """Features taken as exported (lead attributes, extra columns), not built point in time."""
+    leads = set(src.table("leads").columns) - set(LEAD_NON_FEATURES)
+    return leads | (
+        set(extra.columns) - {"lead_id", "snapshot_at"} if extra is not None else set()
+    )
 
 
 def from_first_outcome(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -347,15 +396,22 @@ def headline_as_of(
     capacity_per_week: int = 50,
     seed: int = 0,
     whatif_seed: int = 0,
+    keep: Sequence[str] = (),
 ) -> pd.Series:
     """The headline figures of the study as it stood at the end of ``quarter``.
 
     The same study and capacity what-if as a report of that quarter would run (boosted model
-    only, no bootstrap), cut at its end: what the scorecard compares this quarter's figures
-    with. Returns the figures by key (see :data:`HEADLINES`).
+    only, no bootstrap, the same ``keep``), cut at its end: what the scorecard compares this
+    quarter's figures with. Returns the figures by key (see :data:`HEADLINES`).
     """
     earlier = study(
-        src.at(quarter.end), horizon_days=horizon_days, models=("boosted",), n_boot=0, seed=seed
+        src.at(quarter.end),
+        horizon_days=horizon_days,
+        models=("boosted",),
+        n_boot=0,
+        seed=seed,
+        keep=keep,
+        warn=False,
     )
     weekly, _ = quarter_whatif(
         earlier, quarter, capacity_per_week=capacity_per_week, seed=whatif_seed
