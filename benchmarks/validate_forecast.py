@@ -49,26 +49,26 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
 
-    from revlab.forecast import validate
+    from revlab import calibration
 
     sampler = {**(QUICK_SAMPLER if args.quick else {}), **args.sampler} or None
     n = 2 if args.quick else args.companies
     seeds = range(args.first_seed, args.first_seed + n)
     started = time.perf_counter()
-    results = validate.run(
+    results = calibration.run(
         seeds, jobs=args.jobs, n_leads=8000 if args.quick else None, sampler_config=sampler
     )
     elapsed = time.perf_counter() - started
     if args.out:
         results.to_csv(args.out, index=False)
-    table = validate.calibration(results)
+    table = calibration.calibration(results)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(f"{n} companies, one quarter each, {elapsed:.0f} s ({args.jobs} at a time)\n")
         cols = ["method", "n", "coverage_50", "coverage_80", "coverage_95", "below_p10",
                 "above_p90", "mean_crps", "crps_ratio", "mean_ape", "diagnostics_ok"]  # fmt: skip
         print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     model = table.set_index("method").loc["funnel"]
-    recovery = validate.recovery_coverage(results)
+    recovery = calibration.recovery_coverage(results)
     print(
         f"\nParameter recovery ({recovery['values']:.0f} true values: each company's channel "
         "lead-to-won rates and segment deal-size medians) inside the model's intervals: "
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         + f"; root mean square of their posterior z-scores {recovery['rms_z']:.2f} (1 when "
         "the posterior widths are right)"
     )
-    bias = validate.recovery_bias(results)
+    bias = calibration.recovery_bias(results)
     if not bias.empty:
         print(
             "\nMean posterior z-score of each true value over the companies (truth minus "
@@ -102,12 +102,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _truth(sampler: dict | None) -> bool:
-    from revlab import demo
-    from revlab.forecast import validate
+    from revlab import calibration, demo
 
     company = demo.simulate()
     frames = [
-        validate.truth_quantiles(company, at, q, sampler_config=sampler, random_seed=k)
+        calibration.truth_quantiles(company, at, q, sampler_config=sampler, random_seed=k)
         for k, (at, q) in enumerate(TRUTH_DATES)
     ]
     table = pd.concat(frames, ignore_index=True)

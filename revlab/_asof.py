@@ -16,15 +16,9 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.common.exceptions import IbisError
 
+from revlab._tables import CREATED
+
 LEAD_EVENTS = ("mql_at", "sql_at", "converted_at", "disqualified_at")
-CREATED = {
-    "leads": "created_at",
-    "activities": "occurred_at",
-    "opportunities": "created_at",
-    "stage_history": "entered_at",
-    "marketing_spend": "period_start",
-    "subscriptions": "start_date",
-}
 
 
 def cut(

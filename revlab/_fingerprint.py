@@ -6,17 +6,10 @@ import hashlib
 import platform
 from importlib import metadata
 
+from revlab._tables import CREATED
 from revlab.sources import Source
 
 _PACKAGES = ("revlab", "pandas", "numpy", "ibis-framework", "duckdb", "scikit-learn", "pymc")
-_CREATED = {
-    "leads": "created_at",
-    "activities": "occurred_at",
-    "opportunities": "created_at",
-    "stage_history": "entered_at",
-    "marketing_spend": "period_start",
-    "subscriptions": "start_date",
-}
 
 
 def versions() -> dict[str, str]:
@@ -35,7 +28,7 @@ def fingerprint(src: Source) -> str:
     parts = []
     for name in src.available():
         table = src.table(name)
-        col = _CREATED.get(name)
+        col = CREATED.get(name)
         stats = (
             table.aggregate(n=table.count(), latest=table[col].max())
             if col

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from revlab.schema import Column, TableSpec
+from revlab._tables import TABLES, Column, TableSpec
 
 MAX_EXAMPLES = 3
 QUARTER_PATTERN = re.compile(r"^\d{4}Q[1-4]$")
@@ -192,8 +192,6 @@ def _unique_key(spec: TableSpec, frame: pd.DataFrame) -> list[str]:
 
 def check_rows(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> list[str]:
     """Value rules within each table: signs, time order, flags, the future, quarter format."""
-    from revlab.schema import TABLES
-
     problems: list[str] = []
     for name, frame in tables.items():
         spec = TABLES[name]
@@ -246,8 +244,6 @@ def _future_events(spec: TableSpec, frame: pd.DataFrame, cutoff: pd.Timestamp) -
 
 def _won_not_closed(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Flags that contradict each other: won but open, or open with a close time."""
-    from revlab.schema import TABLES
-
     opps = tables.get("opportunities")
     if opps is None:
         return []
@@ -270,8 +266,6 @@ def _won_not_closed(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def _quarter_format(tables: dict[str, pd.DataFrame]) -> list[str]:
-    from revlab.schema import TABLES
-
     targets = tables.get("targets")
     if targets is None:
         return []
@@ -286,8 +280,6 @@ def _quarter_format(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def check_references(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Every id that points at another table must exist there."""
-    from revlab.schema import TABLES
-
     problems = []
     for (child, col), (parent, pcol) in REFERENCES.items():
         if child not in tables or parent not in tables:

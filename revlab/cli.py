@@ -11,7 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_DATA = 0, 1, 2, 3
+# The codes live in revlab.exitcodes (shared with report and import); importable here too.
+from revlab.exitcodes import EXIT_DATA, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+
+__all__ = ["EXIT_DATA", "EXIT_OK", "EXIT_RUN_FAILED", "EXIT_USAGE", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from revlab.schema import TABLES
-from revlab.sources import Source, SourceError, _cast_canonical, _open_backend
+from revlab.sources import Source, SourceError, cast_canonical, open_backend
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -87,7 +87,7 @@ def copy_to(
     """
     if isinstance(backend, Mapping):
         raise SourceError("copy_to needs a database to copy into, not a dict of tables.")
-    con, label = _open_backend(backend)
+    con, label = open_backend(backend)
     if isinstance(data, Source) and data.backend is con and data.database == database:
         raise SourceError(f"{label} is where the data already are; copy into another database.")
     tables = _tables_of(data)
@@ -128,7 +128,7 @@ def _arrow_batches(name: str, table: Any, batch_rows: int) -> tuple[pa.Schema, I
     if isinstance(table, pd.DataFrame):
         arrow = _canonical_arrow(name, pa.Table.from_pandas(table, preserve_index=False))
         return arrow.schema, iter(arrow.to_batches(max_chunksize=batch_rows))
-    expr = _cast_canonical(table, name) if name in TABLES else table
+    expr = cast_canonical(table, name) if name in TABLES else table
     reader = expr.to_pyarrow_batches(chunk_size=batch_rows)
     first = _canonical_arrow(name, pa.Table.from_batches([], schema=reader.schema))
     batches = (_canonical_arrow(name, pa.Table.from_batches([b])) for b in reader)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from revlab._asof import CREATED
+from revlab._tables import CREATED
 from revlab.periods import Quarter
 from revlab.sections import SKIP_MIME, Section, Sections, Skip, Skipped
 

@@ -8,7 +8,7 @@ ids are strings; flags are booleans.
 every problem (table, column, how many rows, example row ids, and the fix). It never drops a row
 or changes a value: the only conversions it makes are the documented type coercions (text to
 timestamp or number, timezone-aware to naive UTC), and it reports each one in ``notes``.
-The row-level rules live in :mod:`revlab._rules`.
+The table specs live in :mod:`revlab._tables`, the row-level rules in :mod:`revlab._rules`.
 """
 
 from __future__ import annotations
@@ -16,21 +16,33 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
+from revlab import _rules
+from revlab._tables import CREATED, PANDAS_DTYPES, TABLES, Column, Kind, TableSpec
 from revlab.errors import DataError
 
-Kind = Literal["string", "timestamp", "float", "bool"]
+__all__ = [
+    "CLOSED_STAGES",
+    "CREATED",
+    "OPPORTUNITY_STAGES",
+    "PANDAS_DTYPES",
+    "TABLES",
+    "Column",
+    "ContractTable",
+    "DataQualityWarning",
+    "Kind",
+    "SchemaError",
+    "TableSpec",
+    "Validated",
+    "describe",
+    "validate",
+]
 
-#: pandas dtype of each column kind in the canonical tables.
-PANDAS_DTYPES: dict[str, str] = {
-    "string": "str",
-    "timestamp": "datetime64[us]",
-    "float": "float64",
-    "bool": "bool",
-}
+#: Opportunity stages of the demo company, in funnel order; users' CRMs may differ.
+OPPORTUNITY_STAGES: tuple[str, ...] = ("discovery", "demo", "proposal", "negotiation")
+CLOSED_STAGES: tuple[str, ...] = ("closed_won", "closed_lost")
 
 
 class SchemaError(DataError):
@@ -45,153 +57,6 @@ class SchemaError(DataError):
 
 class DataQualityWarning(UserWarning):
     """Suspicious but legal data: worth a look, not a reason to stop."""
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a canonical table.
-
-    ``event`` marks timestamps of things that happened, which cannot lie after the as-of date
-    (an expected ``close_date`` or a contract's ``end_date`` may).
-    """
-
-    name: str
-    kind: Kind
-    doc: str = ""
-    event: bool = False
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """A canonical table: its key, required and optional columns."""
-
-    name: str
-    doc: str
-    required: tuple[Column, ...]
-    optional: tuple[Column, ...] = ()
-    key: str | None = None
-    row_label: tuple[str, ...] = ()
-
-    @property
-    def columns(self) -> dict[str, Column]:
-        """All known columns by name, required first."""
-        return {c.name: c for c in (*self.required, *self.optional)}
-
-    def label_columns(self) -> tuple[str, ...]:
-        """Columns that name a row in error messages."""
-        return (self.key,) if self.key else self.row_label
-
-
-def _ts(name: str, doc: str = "", event: bool = True) -> Column:
-    return Column(name, "timestamp", doc, event)
-
-
-def _s(name: str, doc: str = "") -> Column:
-    return Column(name, "string", doc)
-
-
-def _f(name: str, doc: str = "") -> Column:
-    return Column(name, "float", doc)
-
-
-def _b(name: str, doc: str = "") -> Column:
-    return Column(name, "bool", doc)
-
-
-TABLES: dict[str, TableSpec] = {
-    t.name: t
-    for t in [
-        TableSpec(
-            "leads",
-            "one row per new name",
-            required=(_s("lead_id"), _ts("created_at"), _s("channel")),
-            optional=(
-                _s("segment"),
-                _s("region"),
-                _f("acquisition_cost", "cost to acquire this name"),
-                _ts("mql_at"),
-                _ts("sql_at"),
-                _ts("converted_at", "when the lead became an opportunity"),
-                _s("opportunity_id"),
-                _ts("disqualified_at"),
-            ),
-            key="lead_id",
-        ),
-        TableSpec(
-            "activities",
-            "one row per touch",
-            required=(_s("lead_id"), _ts("occurred_at"), _s("activity")),
-            optional=(_s("channel"), _s("detail")),
-            row_label=("lead_id", "occurred_at"),
-        ),
-        TableSpec(
-            "opportunities",
-            "one row per deal",
-            required=(
-                _s("opportunity_id"),
-                _ts("created_at"),
-                _f("amount"),
-                _b("is_closed"),
-                _b("is_won"),
-            ),
-            optional=(
-                _s("account_id"),
-                _s("lead_id"),
-                _s("stage"),
-                _ts("close_date", "expected (open) or actual (closed) close date", event=False),
-                _ts("closed_at"),
-                _s("segment"),
-                _s("owner"),
-            ),
-            key="opportunity_id",
-        ),
-        TableSpec(
-            "stage_history",
-            "one row per change to a deal; values after the change",
-            required=(_s("opportunity_id"), _s("stage"), _ts("entered_at")),
-            optional=(_f("amount"), _ts("close_date", event=False)),
-            row_label=("opportunity_id", "entered_at"),
-        ),
-        TableSpec(
-            "marketing_spend",
-            "one row per channel and period",
-            required=(_ts("period_start"), _s("channel"), _f("spend")),
-            row_label=("channel", "period_start"),
-        ),
-        TableSpec(
-            "targets",
-            "one row per quarter",
-            required=(_s("quarter", "like 2026Q3"), _f("bookings_target")),
-            key="quarter",
-        ),
-        TableSpec(
-            "subscriptions",
-            "one row per contract term",
-            required=(
-                _s("account_id"),
-                _ts("start_date"),
-                _ts("end_date", event=False),
-                _f("amount"),
-            ),
-            optional=(
-                _s("subscription_id"),
-                _s("renewed_from", "subscription_id renewed"),
-                _f("satisfaction", "the account's survey score in the term (CSAT 1-5, NPS 0-10)"),
-                _ts(
-                    "surveyed_at",
-                    "when that score was given; without it a score counts as known only once "
-                    "its term has ended",
-                ),
-            ),
-            key="subscription_id",
-            row_label=("account_id", "start_date"),
-        ),
-    ]
-}
-
-#: Opportunity stages of the demo company, in funnel order; users' CRMs may differ.
-OPPORTUNITY_STAGES: tuple[str, ...] = ("discovery", "demo", "proposal", "negotiation")
-CLOSED_STAGES: tuple[str, ...] = ("closed_won", "closed_lost")
 
 
 @dataclass
@@ -232,8 +97,6 @@ def validate(
         The same rows and values with canonical dtypes, plus notes (conversions made) and
         warnings (suspicious but legal data, also issued as DataQualityWarning).
     """
-    from revlab import _rules
-
     cutoff = (
         _as_naive_utc(as_of) if as_of is not None else pd.Timestamp.now("UTC").tz_localize(None)
     )

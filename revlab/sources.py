@@ -68,11 +68,12 @@ def connect(
     database
         Schema or database holding the tables, for warehouses.
     """
-    backend, label = _open_backend(DEFAULT_SOURCE if source is None else source)
+    backend, label = open_backend(DEFAULT_SOURCE if source is None else source)
     return Source(backend, label=label, as_of=as_of, names=dict(tables or {}), database=database)
 
 
-def _open_backend(source: Any) -> tuple[BaseBackend, str]:
+def open_backend(source: Any) -> tuple[BaseBackend, str]:
+    """The Ibis backend for any source :func:`connect` accepts, and a label naming it."""
     import ibis
 
     if isinstance(source, Mapping):
@@ -250,12 +251,12 @@ class Source:
         """
         from revlab import _asof
 
-        typed = _cast_canonical(self.raw(name), name)
+        typed = cast_canonical(self.raw(name), name)
         if self.as_of is None:
             return typed
         changes = None
         if history and name == "opportunities" and self.has("stage_history"):
-            changes = _cast_canonical(self.raw("stage_history"), "stage_history")
+            changes = cast_canonical(self.raw("stage_history"), "stage_history")
         return _asof.cut(name, typed, self.as_of, history=changes)
 
     def to_pandas(self, name: str) -> pd.DataFrame:
@@ -300,7 +301,8 @@ class Source:
         return validate(tables, as_of=as_of if as_of is not None else self.as_of, require=require)
 
 
-def _cast_canonical(table: ir.Table, name: str) -> ir.Table:
+def cast_canonical(table: ir.Table, name: str) -> ir.Table:
+    """Canonical table ``name`` with its known columns cast to their canonical Ibis types."""
     casts = {}
     for col in TABLES[name].columns.values():
         if col.name in table.columns:

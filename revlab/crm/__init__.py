@@ -88,9 +88,9 @@ from ._mapping import (
     Lookup,
     StageMap,
     ValueMap,
-    read_mapping,
     stage_values,
 )
+from ._spec import read_mapping
 from ._summary import ExportSummary, Imported
 from .hubspot import (
     HUBSPOT_CONTACTS,

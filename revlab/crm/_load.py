@@ -13,7 +13,8 @@ from revlab.schema import TABLES, SchemaError
 
 from . import _privacy, _reshape, _values
 from ._csv import read_csv
-from ._mapping import ColumnMap, FillFrom, ValueMap, read_mapping
+from ._mapping import ColumnMap, FillFrom, ValueMap
+from ._spec import read_mapping
 from ._summary import ExportSummary, Imported
 
 Source = str | Path | pd.DataFrame

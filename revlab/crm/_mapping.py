@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -281,26 +280,3 @@ def stage_values(source: str, *, won: Sequence, lost: Sequence, open: Sequence) 
     closed = {**{s: True for s in won}, **{s: True for s in lost}, **{s: False for s in open}}
     wins = {**{s: True for s in won}, **{s: False for s in lost}, **{s: False for s in open}}
     return {"is_closed": ValueMap(source, closed), "is_won": ValueMap(source, wins)}
-
-
-def read_mapping(
-    mapping: ColumnMap | Mapping | str | Path, *, table: str | None = None
-) -> ColumnMap:
-    """A ColumnMap from a ColumnMap, a dict, or a YAML file (format in :mod:`revlab.crm`)."""
-    if isinstance(mapping, ColumnMap):
-        return mapping if table in (None, mapping.table) else mapping.with_(table=table)
-    from ._spec import from_dict
-    from ._yaml import load_yaml
-
-    name, folder = "mapping", Path.cwd()
-    if isinstance(mapping, str | Path):
-        name, folder = Path(mapping).name, Path(mapping).resolve().parent
-        mapping = load_yaml(mapping)
-        if mapping is None:
-            raise SchemaError([f"{name} is empty; write at least `table:` and `renames:`."])
-    if not isinstance(mapping, Mapping):
-        raise SchemaError(
-            [f"{name}: expected a mapping of keys (table:, renames: ...), got "
-             f"{type(mapping).__name__}."]
-        )  # fmt: skip
-    return from_dict(mapping, table=table, name=name, folder=folder)

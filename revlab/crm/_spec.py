@@ -267,3 +267,25 @@ def _options(check: _Checker, spec: Mapping) -> dict[str, Any]:
             check.add(spec, "owner_names", "owner_names must be true or false.")
         out["owner_names"] = bool(spec["owner_names"])
     return out
+
+
+def read_mapping(
+    mapping: ColumnMap | Mapping | str | Path, *, table: str | None = None
+) -> ColumnMap:
+    """A ColumnMap from a ColumnMap, a dict, or a YAML file (format in :mod:`revlab.crm`)."""
+    if isinstance(mapping, ColumnMap):
+        return mapping if table in (None, mapping.table) else mapping.with_(table=table)
+    from ._yaml import load_yaml
+
+    name, folder = "mapping", Path.cwd()
+    if isinstance(mapping, str | Path):
+        name, folder = Path(mapping).name, Path(mapping).resolve().parent
+        mapping = load_yaml(mapping)
+        if mapping is None:
+            raise SchemaError([f"{name} is empty; write at least `table:` and `renames:`."])
+    if not isinstance(mapping, Mapping):
+        raise SchemaError(
+            [f"{name}: expected a mapping of keys (table:, renames: ...), got "
+             f"{type(mapping).__name__}."]
+        )  # fmt: skip
+    return from_dict(mapping, table=table, name=name, folder=folder)

@@ -16,6 +16,7 @@ import re
 import sys
 from pathlib import Path
 
+from revlab.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
 from revlab.schema import SchemaError
 
 from ._summary import Imported
@@ -84,8 +85,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cli_import(args: argparse.Namespace) -> int:
     """Run ``revlab import``; print the summary, or what is wrong and how to fix it."""
-    from revlab.cli import EXIT_DATA, EXIT_OK, EXIT_USAGE
-
     from ._write import OutputError, write_tables
 
     try:

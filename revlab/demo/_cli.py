@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
 
 def cli_main(argv: list[str] | None = None) -> int:
     """Run ``revlab demo`` with ``argv``; print the rows written per table. Returns 0."""
-    from revlab.demo import simulate, write
+    from revlab.demo._simulate import simulate
+    from revlab.demo._store import write
 
     args = parser().parse_args(argv)
     if args.truth is None:

@@ -334,23 +334,6 @@ def _keep_buffers_mode():
     return Mode(linker="cvm_nogc", optimizer=get_default_mode().provided_optimizer)
 
 
-def _fresh(step) -> None:
-    """Return a reused step to the state it was built in, before every chain.
-
-    A chain run in this process leaves the step tuned (step size, mass matrix), and a forked
-    chain starts from the step as the parent holds it; resetting it first makes every chain's
-    draws depend on its seed alone. ``reset_tuning`` keeps the exponentially weighted
-    mass-matrix estimators of a ``QuadPotentialDiagAdaptExp``, so they are dropped here;
-    tuning rebuilds them from the chain's first draws.
-    """
-    potential = getattr(step, "potential", None)
-    if hasattr(potential, "_variance_estimator"):
-        potential._variance_estimator = None
-        potential._variance_estimator_grad = None
-    if hasattr(step, "reset_tuning"):
-        step.reset_tuning()
-
-
 def compiled_cache_dir() -> Path | None:
     """Where compiled models are kept between processes.
 

@@ -130,8 +130,6 @@ def _run_one(job: Chain) -> tuple[dict, list]:
     """Tune and sample one chain; the full trace, tuning draws included."""
     from pymc.sampling.mcmc import _iter_sample
 
-    from revlab.forecast._builder import _fresh
-
     step = job.step
     _fresh(step)
     rng = np.random.default_rng(job.seed)
@@ -149,6 +147,23 @@ def _run_one(job: Chain) -> tuple[dict, list]:
     ):
         pass
     return trace.samples, trace._stats
+
+
+def _fresh(step) -> None:
+    """Return a reused step to the state it was built in, before every chain.
+
+    A chain run in this process leaves the step tuned (step size, mass matrix), and a forked
+    chain starts from the step as the parent holds it; resetting it first makes every chain's
+    draws depend on its seed alone. ``reset_tuning`` keeps the exponentially weighted
+    mass-matrix estimators of a ``QuadPotentialDiagAdaptExp``, so they are dropped here;
+    tuning rebuilds them from the chain's first draws.
+    """
+    potential = getattr(step, "potential", None)
+    if hasattr(potential, "_variance_estimator"):
+        potential._variance_estimator = None
+        potential._variance_estimator_grad = None
+    if hasattr(step, "reset_tuning"):
+        step.reset_tuning()
 
 
 def _start(job: Chain) -> dict:

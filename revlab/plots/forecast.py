@@ -12,15 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from revlab.plots._common import axes as _axes
+
 FAN_ALPHAS = {95: 0.15, 80: 0.25, 50: 0.4}
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
 
 
 def _money_axis(axis) -> None:

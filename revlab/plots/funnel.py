@@ -12,6 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from revlab.plots._common import axes as _axes
+
 __all__ = [
     "plot_conversion_curves",
     "plot_cost_per_name",
@@ -22,10 +24,6 @@ __all__ = [
     "plot_new_names",
     "plot_velocity",
 ]
-
-
-def _axes(ax: Axes | None) -> Axes:
-    return plt.subplots()[1] if ax is None else ax
 
 
 def _money(x: float, _pos: int | None = None) -> str:

@@ -6,11 +6,12 @@ figure when none) and returns the Axes. Nothing here queries data or changes glo
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
+
+from revlab.plots._common import axes as _axes
 
 __all__ = [
     "plot_churn_rates",
@@ -20,10 +21,6 @@ __all__ = [
     "plot_revenue_retention",
     "plot_satisfaction",
 ]
-
-
-def _axes(ax: Axes | None) -> Axes:
-    return plt.subplots()[1] if ax is None else ax
 
 
 def plot_retention_curves(

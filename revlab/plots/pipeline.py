@@ -6,11 +6,12 @@ figure when none) and returns the Axes. Nothing here queries data or changes glo
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from revlab.plots._common import axes as _axes
 
 __all__ = ["plot_slip_win_rates", "plot_waterfall"]
 
@@ -18,10 +19,6 @@ __all__ = ["plot_slip_win_rates", "plot_waterfall"]
 WATERFALL_COLOURS = {"total": "#949494", "up": "#029e73", "down": "#d55e00"}
 SLIP_COLOURS = {"slipped": "#de8f05", "never": "#0173b2"}
 _TOTALS = ("opening", "closing")
-
-
-def _axes(ax: Axes | None) -> Axes:
-    return plt.subplots()[1] if ax is None else ax
 
 
 def _money(x: float, _pos: int | None = None) -> str:

@@ -25,7 +25,7 @@ __all__ = [
 
 def cli_report(args: argparse.Namespace) -> int:
     """Run the report from parsed command-line arguments; print where it is or what failed."""
-    from revlab.cli import EXIT_DATA, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+    from revlab.exitcodes import EXIT_DATA, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
     from revlab.periods import PeriodError
     from revlab.report.params import ParameterError
     from revlab.schema import SchemaError

@@ -143,7 +143,7 @@ def prepare(
 
 def _check_in_range(src, q: Quarter, end: pd.Timestamp | None) -> None:
     """Refuse a quarter the data do not reach, naming the range they cover."""
-    from revlab._asof import CREATED
+    from revlab._tables import CREATED
     from revlab.sources import SourceError
 
     starts = []

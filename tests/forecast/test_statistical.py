@@ -19,8 +19,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from revlab import forecast
-from revlab.forecast import validate
+from revlab import calibration, forecast
 from tests.conftest import named_seed
 
 pytestmark = pytest.mark.slow
@@ -103,20 +102,20 @@ def test_no_true_value_is_far_outside_the_posterior(fit, request, demo_company):
     room to spare whatever the draws; a biased or overconfident posterior (a rate pulled to
     the mean by pooling, an interval too narrow) breaks it.
     """
-    table = validate.parameter_recovery(request.getfixturevalue(fit).model, demo_company.truth)
+    table = calibration.parameter_recovery(request.getfixturevalue(fit).model, demo_company.truth)
     far = table[table["z"].abs() > 3.29]
     assert len(table) == 9 and far.empty, f"true values far outside the posterior:\n{table}"
 
 
 def _truth_outside_99(fit, company, parameter):
     """Groups whose true ``parameter`` lies outside the fit's 99% interval."""
-    table = validate.parameter_recovery(fit.model, company.truth)
+    table = calibration.parameter_recovery(fit.model, company.truth)
     return table[(table["parameter"] == parameter) & ~table["inside_99"]]
 
 
 @pytest.mark.parametrize(("as_of", "quarter"), TRUTH_DATES)
 def test_predictive_quantiles_within_15pct_of_the_true_predictive(demo_company, as_of, quarter):
-    table = validate.truth_quantiles(
+    table = calibration.truth_quantiles(
         demo_company, as_of, quarter, random_seed=named_seed(f"truth quantiles {as_of}")
     )
     off = table[(table["ratio"] - 1).abs() > 0.15]

@@ -1,4 +1,4 @@
-"""The calibration machinery (revlab.forecast.validate): a small run, and the table's arithmetic.
+"""The calibration machinery (revlab.calibration): a small run, and the table's arithmetic.
 
 The coverage bars themselves are judged by ``benchmarks/validate_forecast.py`` on 40 companies;
 here one small company checks that every method is forecast and scored against the truth.
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from revlab.forecast import scoring, validate
+from revlab import calibration
+from revlab.forecast import scoring
 from tests.conftest import named_seed
 from tests.forecast.conftest import TINY
 
@@ -19,7 +20,8 @@ from tests.forecast.conftest import TINY
 @pytest.fixture(scope="module")
 def one_company():
     seed = named_seed("validate one company")
-    return seed, pd.DataFrame(validate.forecast_company(seed, n_leads=8000, sampler_config=TINY))
+    rows = calibration.forecast_company(seed, n_leads=8000, sampler_config=TINY)
+    return seed, pd.DataFrame(rows)
 
 
 def test_every_method_forecasts_the_same_quarter_against_the_realised_bookings(one_company):
@@ -27,8 +29,8 @@ def test_every_method_forecasts_the_same_quarter_against_the_realised_bookings(o
     from revlab import demo
 
     truth = demo.simulate(seed=seed, n_leads=8000).truth
-    quarter = validate.QUARTERS[seed % len(validate.QUARTERS)]
-    assert list(rows["method"]) == list(validate.METHODS)
+    quarter = calibration.QUARTERS[seed % len(calibration.QUARTERS)]
+    assert list(rows["method"]) == list(calibration.METHODS)
     assert (rows["quarter"] == quarter).all()
     assert rows["actual"].eq(truth.bookings(quarter)).all()
     assert rows["actual"].iloc[0] > 0
@@ -45,7 +47,7 @@ def test_calibration_counts_coverage_and_misses_by_side():
             spread = draws if method == "funnel" else draws * 1.5
             rows.append({"seed": k, "method": method, "actual": actual, "ok": method != "x"}
                         | scoring.score(spread, actual))  # fmt: skip
-    table = validate.calibration(pd.DataFrame(rows)).set_index("method")
+    table = calibration.calibration(pd.DataFrame(rows)).set_index("method")
     assert table.loc["funnel", "coverage_80"] == pytest.approx(0.5)
     assert table.loc["funnel", "below_p10"] == pytest.approx(0.25)
     assert table.loc["funnel", "above_p90"] == pytest.approx(0.25)
@@ -95,7 +97,7 @@ def test_stage_recovery_weights_the_cells_by_the_truths_entries():
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(simulate, "posterior_arrays", lambda model: {"a": a})
-        table = validate.stage_recovery(Fit(), Truth()).set_index("stage")
+        table = calibration.stage_recovery(Fit(), Truth()).set_index("stage")
     assert list(table.index) == ["s1", "s2"]  # the model's stages only, in its order
     assert table.loc["s1", "truth"] == pytest.approx(0.25 * 0.8 + 0.75 * 0.6)
     assert table.loc["s1", "mean"] == pytest.approx(0.65)
@@ -129,7 +131,7 @@ class _Truth:
 
 
 def test_parameter_recovery_aligns_groups_and_judges_each_level():
-    table = validate.parameter_recovery(_Draws(), _Truth()).set_index("group")
+    table = calibration.parameter_recovery(_Draws(), _Truth()).set_index("group")
     assert table.loc["a", "truth"] == 0.0105 and table.loc["b", "truth"] == 0.0235
     assert list(table.loc["a", ["inside_50", "inside_90", "inside_99"]]) == [True, True, True]
     # b is 2.33 sd out: outside the 50% (0.67 sd) and 90% (1.64 sd) intervals, inside 99%
@@ -142,7 +144,7 @@ def test_parameter_recovery_aligns_groups_and_judges_each_level():
                           "recovery_sum_z2": float((table["z"] ** 2).sum())}
                          | {f"recovered_{lv}": int(table[f"inside_{lv}"].sum())
                             for lv in (50, 90, 99)}])  # fmt: skip
-    share = validate.recovery_coverage(rows)
+    share = calibration.recovery_coverage(rows)
     assert share["50%"] == pytest.approx(1 / 3) and share["99%"] == pytest.approx(2 / 3)
     assert share["values"] == 3
     assert share["rms_z"] == pytest.approx(np.sqrt((table["z"] ** 2).mean()))
@@ -160,7 +162,7 @@ def test_recovery_bias_flags_a_group_out_on_the_same_side_every_time():
     rows = pd.concat(
         [rows, pd.DataFrame({"method": ["seasonal_naive"], "z__conversion__low": [9.0]})]
     )
-    table = validate.recovery_bias(rows).set_index("group")
+    table = calibration.recovery_bias(rows).set_index("group")
     assert table.loc["low", "biased"] and table.loc["low", "mean_z"] < -0.4
     assert not table.loc["fair", "biased"] and not table.loc["smb", "biased"]
     assert table.loc["smb", "companies"] == n - 5  # missing values are not counted as zeros

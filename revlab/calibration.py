@@ -7,6 +7,9 @@ and scored against the bookings it realised. :func:`truth_quantiles` compares th
 predictive quantiles with the simulator's own predictive distribution re-simulated from the
 same as-of state (what a model with the true parameters and the hidden state would say).
 ``benchmarks/validate_forecast.py`` is the command line over these functions.
+
+A top-level module (it was ``revlab.forecast.validate``) because it needs both the forecast and
+the simulator (:mod:`revlab.demo`), and the analysis packages must not know the simulator.
 """
 
 from __future__ import annotations
