@@ -391,7 +391,9 @@ def _verdicts(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
 def _evidence(rule: str, row) -> str:
     return {
         "alone": f"alone AUC {row.auc_alone:.3f}",
-        "share": f"alone {row.share_of_model:.0%} of the model's skill",
+        "share": "alone as good as the quick model"
+        if row.share_of_model >= 1
+        else f"alone {row.share_of_model:.0%} of the model's skill",
         "fill": f"filled {row.fill_gap:.0%} more often for one outcome",
         "drop": f"model AUC −{row.auc_drop:.3f} without it",
         "name": f"name contains '{row.name_hint}', alone AUC {row.auc_alone:.3f}",
