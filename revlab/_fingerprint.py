@@ -6,6 +6,8 @@ import hashlib
 import platform
 from importlib import metadata
 
+import ibis
+
 from revlab._tables import CREATED
 from revlab.sources import Source
 
@@ -37,3 +39,22 @@ def fingerprint(src: Source) -> str:
         row = stats.to_pandas().iloc[0].to_dict()
         parts.append(f"{name}:{row}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+def content_fingerprint(src: Source) -> str:
+    """A hash of every table's content as the source stands (cut at its as-of date).
+
+    Each table contributes its row count and the sum of its columns' row hashes, computed in the
+    engine: any added, removed or edited row changes it, row order does not. Engines without a
+    hash function get :func:`fingerprint` (row counts and latest times) instead.
+    """
+    parts = []
+    try:
+        for name in src.available():
+            table = src.table(name)
+            total = sum((table[c].hash().sum() for c in table.columns), ibis.literal(0))
+            row = table.aggregate(n=table.count(), h=total).to_pandas().iloc[0]
+            parts.append(f"{name}:{int(row['n'])}:{row['h']}")
+    except (NotImplementedError, ibis.common.exceptions.OperationNotDefinedError):
+        return fingerprint(src)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

@@ -18,11 +18,13 @@ from revlab.forecast.backtest import backtest, backtest_series, summary
 from revlab.forecast.baselines import seasonal_naive, stage_weighted
 from revlab.forecast.diagnostics import Diagnostics
 from revlab.forecast.funnel_model import FunnelModel
+from revlab.forecast.journal import Journal, track_record
 from revlab.forecast.result import QuarterForecast
 from revlab.forecast.simulate import Scenario
 from revlab.forecast.timeseries_model import TimeSeriesModel, monthly_series
 
 __all__ = [
+    "Journal",
     "ConvergenceWarning",
     "Diagnostics",
     "ForecastError",
@@ -40,6 +42,7 @@ __all__ = [
     "quarter_target",
     "scenarios",
     "seasonal_naive",
+    "track_record",
     "stage_weighted",
     "summary",
 ]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from revlab.forecast import aggregates as agg
 from revlab.forecast._errors import ForecastError, ForecastWarning
+from revlab.forecast.journal import Journal, settings_of
 from revlab.forecast.result import QuarterForecast
 from revlab.forecast.simulate import Scenario
 from revlab.periods import Quarter
@@ -73,6 +74,7 @@ def forecast(
     sampler_config: dict | None = None,
     n_sims: int | None = None,
     random_seed: int | None = None,
+    journal: Journal | None = None,
 ) -> QuarterForecast:
     """Forecast a quarter's bookings from a source cut at its as-of date.
 
@@ -92,6 +94,9 @@ def forecast(
         Size of the predictive sample (default: the number of posterior draws).
     random_seed
         Seed of the fit and of the simulation.
+    journal
+        Keep the forecast in this :class:`~revlab.forecast.journal.Journal`, so later reports
+        can score it against what closed.
 
     Returns
     -------
@@ -121,6 +126,9 @@ def forecast(
     if np.isnan(value):
         fc.notes.append(note)
         warnings.warn(note, ForecastWarning, stacklevel=2)
+    if journal is not None:
+        settings = settings_of(method, model_config, sampler_config, n_sims, random_seed)
+        journal.keep(fc, src, kind="forecast", settings=settings)
     return fc
 
 

@@ -23,6 +23,7 @@ from revlab.errors import DataError
 from revlab.forecast import aggregates as agg
 from revlab.forecast import baselines, scoring
 from revlab.forecast._errors import ForecastError
+from revlab.forecast.journal import Journal, data_of, kept_draws, settings_of
 from revlab.periods import Quarter
 
 #: Methods a backtest knows, in the order tables list them.
@@ -53,20 +54,28 @@ def backtest(
     methods: Iterable[str] | None = None,
     model_config: dict | None = None,
     sampler_config: dict | None = None,
-    n_sims: int = 2000,
+    n_sims: int | None = None,
     random_seed: int | None = None,
+    journal: Journal | None = None,
 ) -> pd.DataFrame:
     """Forecast each of the last ``quarters`` quarters as of its start, with each method.
 
     ``methods`` defaults to the model :func:`~revlab.forecast.forecast` picks for ``src``
-    (funnel with leads, the deals-only model on a deals export) and both baselines.
+    (funnel with leads, the deals-only model on a deals export) and both baselines. With a
+    ``journal``, a forecast already kept for the same quarter, cut, method, settings, data and
+    versions is read back instead of refitted, and every new one is kept (``reused`` says
+    which were read). Every quarter is forecast with ``random_seed`` and ``n_sims`` exactly as
+    :func:`~revlab.forecast.forecast` would be called by a report of the quarter before (None:
+    the models' posterior draws, 2,000 for the baselines), so that report's own forecast, kept
+    in the journal, is this backtest's forecast of the quarter and is read back.
 
     Returns
     -------
     DataFrame
         One row per quarter and method: ``quarter``, ``method``, ``actual`` and the columns
         of :func:`scoring.score`, plus ``ok`` (sampler diagnostics passed; True for
-        baselines) and ``note`` (why a method could not forecast, when it could not).
+        baselines), ``note`` (why a method could not forecast, when it could not) and
+        ``reused`` (read from the journal).
     """
     if quarters < 1:
         raise ForecastError(
@@ -82,21 +91,30 @@ def backtest(
     if unknown:
         raise ForecastError(f"unknown method(s) {', '.join(sorted(unknown))}.")
     rows = []
-    seeds = np.random.SeedSequence(random_seed).spawn(quarters)
-    for q, seq in zip(backtest_quarters(src, quarters), seeds, strict=True):
+    for q in backtest_quarters(src, quarters):
         cut = src.at(q.start)
         actual = agg.booked(src.at(q.end), q)
-        seed = int(seq.generate_state(1)[0])
+        seed = random_seed
+        data = data_of(cut) if journal is not None else ""
         for method in methods:
             row = {"quarter": str(q), "method": method, "actual": actual, "ok": True, "note": ""}
-            row |= dict.fromkeys(scoring.score(np.ones(2), 1.0), np.nan)
+            row |= dict.fromkeys(scoring.score(np.ones(2), 1.0), np.nan) | {"reused": False}
+            settings = settings_of(method, model_config, sampler_config, n_sims, seed)
+            key = journal.key(q, q.start, method, settings, data) if journal else ""
+            entry = journal.get(key) if journal else None
             try:
-                fc = forecast_with(
-                    method, cut, q, model_config=model_config, sampler_config=sampler_config,
-                    n_sims=n_sims, random_seed=seed,
-                )  # fmt: skip
-                row["ok"] = fc.trustworthy
-                row |= scoring.score(fc.samples, actual)
+                if entry is None:
+                    fc = forecast_with(
+                        method, cut, q, model_config=model_config,
+                        sampler_config=sampler_config, n_sims=n_sims, random_seed=seed,
+                    )  # fmt: skip
+                    entry = {"samples": kept_draws(fc.samples), "trustworthy": fc.trustworthy}
+                    if journal:
+                        journal.put(key, fc, kind="backtest", settings=settings, data=data)
+                else:
+                    row["reused"] = True
+                row["ok"] = bool(entry["trustworthy"])
+                row |= scoring.score(np.asarray(entry["samples"]), actual)
             except DataError as exc:  # this cut cannot support the method: noted, not fatal
                 row["note"] = str(exc)
             rows.append(row)
@@ -110,7 +128,7 @@ def forecast_with(
     *,
     model_config: dict | None = None,
     sampler_config: dict | None = None,
-    n_sims: int = 2000,
+    n_sims: int | None = None,
     random_seed: int | None = None,
 ):
     """One method's forecast of ``quarter`` from a source cut, warnings silenced (for scoring).
@@ -125,7 +143,8 @@ def forecast_with(
             return forecast(cut, quarter, method=method, target=1.0, model_config=model_config,
                             sampler_config=sampler_config, n_sims=n_sims,
                             random_seed=random_seed)  # fmt: skip
-        return getattr(baselines, method)(cut, quarter, n_sims=n_sims, random_seed=random_seed)
+        baseline = getattr(baselines, method)
+        return baseline(cut, quarter, n_sims=n_sims or 2000, random_seed=random_seed)
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
