@@ -21,6 +21,7 @@ RESERVED = {
     "quarter": "--quarter",
     "as_of": "--as-of",
     "output_dir": "--out",
+    "journal_dir": "--out",
 }
 #: Smallest value of numeric parameters (every other number must be 0 or more).
 MINIMUM = {

@@ -224,7 +224,13 @@ def _build_locked(
     final = out / str(q)
     work = out / f".{q}.partial-{os.getpid()}-{secrets.token_hex(4)}"  # this run's own folder
     work.mkdir()
-    shared = {"source": source_text, "quarter": str(q), "as_of": as_of, "output_dir": str(work)}
+    shared = {
+        "source": source_text,
+        "quarter": str(q),
+        "as_of": as_of,
+        "output_dir": str(work),
+        "journal_dir": str(out / JOURNAL_NAME),  # kept across runs, beside the quarters
+    }
     seconds = _run_all(
         notebooks, specs, {**shared, **user}, work, out / f"{q}.failed", progress, log
     )
@@ -248,6 +254,8 @@ def _build_locked(
 
 
 LOCK_NAME = ".revlab-report.lock"
+#: The forecast journal's folder in ``--out`` (see :mod:`revlab.forecast.journal`).
+JOURNAL_NAME = ".journal"
 
 
 @contextlib.contextmanager

@@ -134,6 +134,8 @@ def test_unknown_parameter_refused_listing_parameters(report_env, capsys):
 def test_a_reserved_or_out_of_range_parameter_exits_2_before_any_run(report_env, capsys):
     assert main(_args(report_env, "-p", "source", "other.duckdb")) == 2
     assert "use --source instead of -p source" in capsys.readouterr().err
+    assert main(_args(report_env, "-p", "journal_dir", "elsewhere")) == 2  # the report keeps it
+    assert "use --out instead of -p journal_dir" in capsys.readouterr().err
     assert main(_args(report_env, "-p", "seed", "-3")) == 2
     assert "parameter 'seed' must be 0 or more, got -3" in capsys.readouterr().err
     assert not report_env["out"].exists() or not any(report_env["out"].iterdir())
