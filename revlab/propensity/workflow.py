@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from revlab import _recall
 from revlab.needs import requires
 from revlab.propensity._checks import PropensityError
 from revlab.propensity.capacity import capacity_whatif, summarize_capacity
@@ -397,29 +399,71 @@ def headline_as_of(
     seed: int = 0,
     whatif_seed: int = 0,
     keep: Sequence[str] = (),
+    results_dir: str | Path | None = None,
 ) -> pd.Series:
     """The headline figures of the study as it stood at the end of ``quarter``.
 
     The same study and capacity what-if as a report of that quarter would run (boosted model
     only, no bootstrap, the same ``keep``), cut at its end: what the scorecard compares this
-    quarter's figures with. Returns the figures by key (see :data:`HEADLINES`).
+    quarter's figures with. Returns the figures by key (see :data:`HEADLINES`). With a
+    ``results_dir`` (the report's journal), figures that report kept (:func:`keep_headline`)
+    for the same data and settings are read back instead of recomputed.
     """
+    cut = src.at(quarter.end)
+    settings = _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep)
+    key = _recall.key_for("propensity.headline", cut, settings)
+    kept = _recall.recall(results_dir, key)
+    if kept is not None:
+        return pd.Series(kept, name="value", dtype=float).rename_axis("key")
     earlier = study(
-        src.at(quarter.end),
-        horizon_days=horizon_days,
-        models=("boosted",),
-        n_boot=0,
-        seed=seed,
-        keep=keep,
+        cut, horizon_days=horizon_days, models=("boosted",), n_boot=0, seed=seed, keep=keep,
         warn=False,
-    )
+    )  # fmt: skip
     weekly, _ = quarter_whatif(
         earlier, quarter, capacity_per_week=capacity_per_week, seed=whatif_seed
     )
     figures = headline_figures(
         earlier, capacity=summarize_capacity(weekly), capacity_per_week=capacity_per_week
     )
-    return figures.set_index("key")["value"]
+    values = figures.set_index("key")["value"].astype(float)
+    _recall.keep(results_dir, key, values.to_dict())
+    return values
+
+
+def keep_headline(
+    results_dir: str | Path | None,
+    src: Source,
+    quarter: Quarter,
+    figures: pd.DataFrame,
+    *,
+    horizon_days: int = 90,
+    capacity_per_week: int = 50,
+    seed: int = 0,
+    whatif_seed: int = 0,
+    keep: Sequence[str] = (),
+) -> bool:
+    """Keep a report's own headline figures, so next quarter's report reads them back.
+
+    Only a study cut at ``quarter``'s end is what :func:`headline_as_of` computes (the same
+    boosted model and what-if; the bootstrap changes intervals, not these values). Returns
+    whether the figures were kept.
+    """
+    if not results_dir or src.as_of is None or pd.Timestamp(src.as_of) != quarter.end:
+        return False
+    settings = _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep)
+    key = _recall.key_for("propensity.headline", src.at(quarter.end), settings)
+    _recall.keep(results_dir, key, figures.set_index("key")["value"].astype(float).to_dict())
+    return True
+
+
+def _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep) -> dict:
+    return {
+        "horizon_days": horizon_days,
+        "capacity_per_week": capacity_per_week,
+        "seed": seed,
+        "whatif_seed": whatif_seed,
+        "keep": sorted(keep),
+    }
 
 
 def deciles_lift(y, p) -> float:
