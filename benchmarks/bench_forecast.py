@@ -25,7 +25,7 @@ Measured on 2026-12-06 on the 2-core project machine (load 0.4), with the defaul
 with little room. The machine's speed drifts by
 20-30% within a day, so compare changes in alternating runs. Warm, sampling is 13 s of it;
 cold, the extra time is compiling about 140 C modules one at a time, with revlab's gcc flags
-(precompiled header, -O1, -g0; revlab/forecast/_cflags.py), which took it from 102 s.
+(precompiled header, -O1, -g0; revlab/forecast/_sampling/cflags.py), which took it from 102 s.
 The time-series model compiles in 8 s once, then fits and predicts in 2-2.5 s; Prophet fits
 in 0.1-0.3 s and draws its 500 samples in 0.02 s.
 """

@@ -2,7 +2,8 @@
 
 Measure and tune the revenue machine: top of funnel, prospect inventory, propensity to buy,
 closing, and a Bayesian forecast of the quarter. Heavy libraries load on first use, so
-``import revlab`` stays fast.
+``import revlab`` stays fast, and it changes nothing in the environment (PyTensor's BLAS is set
+up by the packages that use PyMC, :mod:`revlab.forecast` and :mod:`revlab.lifecycle`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from revlab._blas import configure as _configure_blas
-
 __version__ = "0.1.0"
-_configure_blas()  # before PyTensor loads: link the system OpenBLAS, or say there is none
 
 _LAZY = {
     "connect": ("revlab.sources", "connect"),

@@ -5,6 +5,10 @@ machine even with ``libopenblas-dev`` installed, and warns at import that BLAS o
 be slow. revlab links the system OpenBLAS when there is one (``make setup`` installs it where
 it can), and otherwise says explicitly that there is none, which keeps the warning out of
 every report. A ``blas__ldflags`` the user set in ``PYTENSOR_FLAGS`` or ``~/.pytensorrc`` wins.
+
+:func:`configure` runs when :mod:`revlab.forecast` or :mod:`revlab.lifecycle` is imported (the
+packages that use PyMC, so before either loads PyTensor), not on ``import revlab``. Code that
+imports PyMC itself before either package keeps PyTensor's own BLAS search.
 """
 
 from __future__ import annotations

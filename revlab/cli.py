@@ -31,11 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="revlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
 
-    demo = sub.add_parser("demo", help="generate the demo company into a DuckDB file")
-    demo.add_argument("--seed", type=int, default=None, help="simulator seed")
-    demo.add_argument("--leads", type=int, default=None, help="number of leads (default size)")
-    demo.add_argument("--out", default="data/demo.duckdb", help="DuckDB file to write")
-    demo.add_argument("--truth", default=None, help="ground-truth folder (default: beside --out)")
+    from revlab.demo._cli import DESCRIPTION, add_arguments
+
+    demo = sub.add_parser(
+        "demo", help="generate the demo company into a DuckDB file", description=DESCRIPTION
+    )
+    add_arguments(demo)  # the demo's own options and defaults, as `python -m revlab.demo` has
     demo.set_defaults(run=_run_demo)
 
     from revlab.crm.command import add_parser as add_import
@@ -77,16 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from revlab import demo
+    from revlab.demo._cli import run
 
-    argv = ["--out", args.out]
-    if args.seed is not None:
-        argv += ["--seed", str(args.seed)]
-    if args.leads is not None:
-        argv += ["--leads", str(args.leads)]
-    if args.truth is not None:
-        argv += ["--truth", args.truth]
-    return int(demo.cli_main(argv) or 0)
+    return int(run(args) or 0)
 
 
 def _run_validate(args: argparse.Namespace) -> int:

@@ -21,6 +21,9 @@ the parameters are listed in :mod:`revlab.demo._params`. The company starts sell
 first day with an empty pipeline, so the first two quarters ramp up.
 """
 
+from importlib import import_module
+from typing import Any
+
 from revlab.demo._cli import cli_main
 from revlab.demo._params import (
     ACTIVITIES,
@@ -34,11 +37,19 @@ from revlab.demo._params import (
     SEGMENTS,
     default_params,
 )
-from revlab.demo._simulate import Company, simulate
-from revlab.demo._store import load_truth, write
-from revlab.demo._truth import DemoTruth
 
 main = cli_main
+
+# The simulator loads on first use (scipy and the simulation modules, about 0.6 s): the
+# `revlab` command builds its `demo` options from revlab.demo._cli, so every command imports
+# this package, and `revlab --help` should not wait for the simulator.
+_LAZY = {
+    "Company": "_simulate",
+    "simulate": "_simulate",
+    "load_truth": "_store",
+    "write": "_store",
+    "DemoTruth": "_truth",
+}
 
 __all__ = [
     "ACTIVITIES",
@@ -59,3 +70,9 @@ __all__ = [
     "simulate",
     "write",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"revlab.demo.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'revlab.demo' has no attribute {name!r}")

@@ -8,13 +8,16 @@ from pathlib import Path
 
 from revlab.demo._params import DEFAULT_END, DEFAULT_N_LEADS, DEFAULT_SEED, DEFAULT_START
 
+#: What ``revlab demo --help`` says the command does.
+DESCRIPTION = "Simulate the demo company (seeded) and write its tables and ground truth."
 
-def parser() -> argparse.ArgumentParser:
-    """Options of ``revlab demo``."""
-    p = argparse.ArgumentParser(
-        prog="revlab demo",
-        description="Simulate the demo company (seeded) and write its tables and ground truth.",
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``revlab demo`` to ``p``: the one place they and their defaults live.
+
+    Both :func:`parser` (``python -m revlab.demo``) and the ``revlab`` command's ``demo``
+    subcommand (:mod:`revlab.cli`) are built from it.
+    """
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (%(default)s)")
     p.add_argument(
         "--leads",
@@ -33,12 +36,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def parser() -> argparse.ArgumentParser:
+    """Options of ``revlab demo``."""
+    return add_arguments(argparse.ArgumentParser(prog="revlab demo", description=DESCRIPTION))
+
+
 def cli_main(argv: list[str] | None = None) -> int:
     """Run ``revlab demo`` with ``argv``; print the rows written per table. Returns 0."""
+    return run(parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate the demo company as parsed by :func:`add_arguments`'s options. Returns 0."""
     from revlab.demo._simulate import simulate
     from revlab.demo._store import write
 
-    args = parser().parse_args(argv)
     if args.truth is None:
         out = Path(args.out)
         args.truth = str(out.with_name(f"{out.stem}_truth"))

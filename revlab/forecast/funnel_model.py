@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from revlab.forecast._builder import BayesianModel
+from revlab.forecast._sampling.model import BayesianModel
 from revlab.forecast.funnel_data import FunnelData, Rows, collect
 
 #: Fewest groups (channels, say) for which the pooling scale is learned rather than fixed.

@@ -27,8 +27,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from revlab.forecast._builder import BayesianModel
 from revlab.forecast._errors import ForecastError
+from revlab.forecast._sampling.model import BayesianModel
 
 MIN_MONTHS = 24  # two years: enough to learn a yearly season
 MIN_MONTHS_TREND = 6  # with fewer than MIN_MONTHS, trend and AR(1) only, no season

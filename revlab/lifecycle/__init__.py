@@ -17,6 +17,7 @@ Modules: :mod:`~revlab.lifecycle.contractual`, :mod:`~revlab.lifecycle.retention
 
 from __future__ import annotations
 
+from revlab import _blas
 from revlab.lifecycle._errors import LifecycleError
 from revlab.lifecycle._terms import customers, terms
 from revlab.lifecycle.contractual import ChurnModel, remaining_value, renewal_rates
@@ -30,6 +31,10 @@ from revlab.lifecycle.noncontractual import (
 from revlab.lifecycle.retention import quarter_summary, retention_curves, revenue_retention
 from revlab.lifecycle.satisfaction import bands, churn_explained, satisfaction_outcomes
 from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac, ranked_ratios
+
+# Before PyTensor loads (nothing above imports it; tests/test_blas.py checks): link the system
+# OpenBLAS, or say there is none. Here, in a package that uses PyMC, not on `import revlab`.
+_blas.configure()
 
 __all__ = [
     "ChurnModel",

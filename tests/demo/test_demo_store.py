@@ -79,3 +79,21 @@ def test_cli_writes_and_reports_rows(tmp_path, capsys):
     assert "activities" in printed and "rows" in printed and str(out) in printed
     assert out.exists() and (truth_dir / "leads.parquet").exists()
     assert demo.load_truth(truth_dir).params["run"]["seed"] == 7
+
+
+def test_revlab_demo_and_python_m_revlab_demo_share_options_and_output(tmp_path, capsys):
+    from revlab.cli import _parser, main
+    from revlab.demo._cli import parser
+
+    sub = next(a for a in _parser()._actions if a.dest == "command").choices["demo"]
+    options = {a.dest: a.default for a in parser()._actions}
+    assert {a.dest: a.default for a in sub._actions} == options
+    assert options["seed"] == demo.DEFAULT_SEED and options["out"] == "data/demo.duckdb"
+    printed = []
+    for run, name in ((main, "cli"), (demo.cli_main, "module")):
+        out = tmp_path / f"{name}.duckdb"
+        argv = ["--seed", "3", "--leads", "800", "--end", "2024-09-30", "--out", str(out)]
+        assert run(["demo", *argv] if run is main else argv) == 0
+        printed.append(capsys.readouterr().out.replace(name, "X").rsplit(";", 1)[0])
+        assert (tmp_path / f"{name}_truth" / "leads.parquet").exists()
+    assert printed[0] == printed[1]

@@ -1,4 +1,4 @@
-"""The model base class (revlab.forecast._builder): seeded fits repeat, compiled models are reused.
+"""The model base (revlab.forecast._sampling): seeded fits repeat, compiled models are reused.
 
 A two-parameter normal model stands in for the funnel model: it compiles in seconds and
 exercises the same path (cache in memory, cache on disk, tuned NUTS step, cached trace,
@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from revlab.forecast import _builder
+from revlab.forecast._sampling import compile_cache
+from revlab.forecast._sampling.model import BayesianModel
 from tests.conftest import named_seed
 
 #: Short chains judge machinery, not convergence.
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Sampler diagnostics")
 SAMPLER = {"draws": 100, "tune": 300, "chains": 2, "cores": 1}
 
 
-class NormalModel(_builder.BayesianModel):
+class NormalModel(BayesianModel):
     """y ~ Normal(mu, sigma): just enough model to sample."""
 
     model_type = "test_normal"
@@ -54,7 +55,7 @@ class NormalModel(_builder.BayesianModel):
 def fresh_cache(tmp_path, monkeypatch):
     """An empty compiled-model cache, in memory and on disk."""
     monkeypatch.setenv("REVLAB_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(_builder, "_CACHE", type(_builder._CACHE)())
+    monkeypatch.setattr(compile_cache, "_CACHE", type(compile_cache._CACHE)())
     NormalModel.builds = 0
     return tmp_path
 
@@ -88,7 +89,7 @@ def test_a_new_process_loads_the_compiled_model_from_disk(fresh_cache, monkeypat
     y = np.random.default_rng(named_seed("builder disk")).normal(-1.0, 1.0, 30)
     built = _fit(y, 3)
     assert len(list(fresh_cache.glob("*.pkl"))) == 1
-    monkeypatch.setattr(_builder, "_CACHE", type(_builder._CACHE)())  # as a new process
+    monkeypatch.setattr(compile_cache, "_CACHE", type(compile_cache._CACHE)())  # as a new process
     loaded = _fit(y, 3)
     assert NormalModel.builds == 1
     np.testing.assert_array_equal(_draws(built), _draws(loaded))
@@ -97,7 +98,7 @@ def test_a_new_process_loads_the_compiled_model_from_disk(fresh_cache, monkeypat
 def test_early_tuning_trees_are_kept_shallow(fresh_cache):
     y = np.random.default_rng(named_seed("builder depth")).normal(0.0, 1.0, 20)
     model = _fit(y, 1)
-    _, step, _, _ = _builder._CACHE[next(iter(_builder._CACHE))]
+    _, step, _, _ = compile_cache._CACHE[next(iter(compile_cache._CACHE))]
     assert step.early_max_treedepth == 5
     assert model.diagnostics_.divergences == 0
 
@@ -148,15 +149,15 @@ def test_chains_give_the_same_draws_on_one_core_or_two_and_again(fresh_cache):
 def test_a_chain_that_fails_in_its_worker_raises_with_its_traceback(monkeypatch):
     import multiprocessing
 
-    from revlab.forecast import _chains
+    from revlab.forecast._sampling import chains
 
     def broken(job):
         if job == 7:
             raise ValueError(f"chain {job} broke")
         return job
 
-    monkeypatch.setattr(_chains, "_run_one", broken)  # the forked workers inherit it
+    monkeypatch.setattr(chains, "_run_one", broken)  # the forked workers inherit it
     with pytest.raises(RuntimeError, match=r"(?s)chain 0 of block 1 failed.*ValueError: chain 7"):
-        _chains.run(iter([[1, 2], [7, 8]]), cores=2)
+        chains.run(iter([[1, 2], [7, 8]]), cores=2)
     assert not multiprocessing.active_children()  # nothing left running
-    assert _chains.run([[1, 2], [3]], cores=2) == [([1, 2], [1, 2]), ([3], [3])]
+    assert chains.run([[1, 2], [3]], cores=2) == [([1, 2], [1, 2]), ([3], [3])]

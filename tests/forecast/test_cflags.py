@@ -1,4 +1,4 @@
-"""revlab's gcc flags for PyTensor's C modules (revlab.forecast._cflags).
+"""revlab's gcc flags for PyTensor's C modules (revlab.forecast._sampling.cflags).
 
 The flags must give the same numbers as PyTensor's own, reach every module compiled inside
 ``compile_flags`` (with the precompiled header accepted by gcc, not silently re-parsed), and
@@ -15,12 +15,12 @@ import textwrap
 
 import pytest
 
-from revlab.forecast import _cflags
+from revlab.forecast._sampling import cflags
 
 pytensor = pytest.importorskip("pytensor")
 
 needs_gcc = pytest.mark.skipif(
-    not pytensor.config.cxx or not _cflags._is_gcc(pytensor.config.cxx),
+    not pytensor.config.cxx or not cflags._is_gcc(pytensor.config.cxx),
     reason="the flags are for gcc; PyTensor found no gcc here",
 )
 
@@ -35,7 +35,7 @@ _SCRIPT = textwrap.dedent(
     import pymc as pm
     import pytensor
     from pytensor.link.c import cmodule
-    from revlab.forecast import _cflags
+    from revlab.forecast._sampling import cflags
 
     commands = []
     compile_str = cmodule.GCC_compiler.compile_str
@@ -60,17 +60,17 @@ _SCRIPT = textwrap.dedent(
 
     plain = logp_dlogp()
     before = len(commands)
-    with _cflags.compile_flags():
+    with cflags.compile_flags():
         flags = pytensor.config.gcc__cxxflags
-        with _cflags.compile_flags():  # nested: the flags once
+        with cflags.compile_flags():  # nested: the flags once
             nested = pytensor.config.gcc__cxxflags
         revlab = logp_dlogp()
     ours = commands[before:]
-    header = Path(_cflags.extra_flags().rsplit(" ", 1)[-1])
+    header = Path(cflags.extra_flags().rsplit(" ", 1)[-1])
     shutil.rmtree(header.parent)
-    again = _cflags.extra_flags()
+    again = cflags.extra_flags()
     print(json.dumps({
-        "extra": _cflags.extra_flags(), "flags": flags, "nested": nested,
+        "extra": cflags.extra_flags(), "flags": flags, "nested": nested,
         "plain": [[float(l), g.tolist()] for l, g in plain],
         "revlab": [[float(l), g.tolist()] for l, g in revlab],
         "modules": len(ours), "with_header": sum("-include" in c for c in ours),
@@ -101,15 +101,15 @@ def test_modules_compile_with_the_flags_and_give_pytensors_numbers(tmp_path):
 
 @needs_gcc
 def test_flags_that_fail_their_trial_are_left_out(tmp_path, monkeypatch):
-    monkeypatch.setattr(_cflags, "_linker", lambda: ["-fuse-ld=no-such-linker"])
-    assert _cflags._extra_flags.__wrapped__(str(tmp_path), pytensor.config.cxx, "") == ""
+    monkeypatch.setattr(cflags, "_linker", lambda: ["-fuse-ld=no-such-linker"])
+    assert cflags._extra_flags.__wrapped__(str(tmp_path), pytensor.config.cxx, "") == ""
 
 
 def test_another_compiler_gets_no_flags(tmp_path, monkeypatch):
-    monkeypatch.setattr(_cflags, "_is_gcc", lambda cxx: False)
-    assert _cflags._extra_flags.__wrapped__(str(tmp_path), "clang++", "") == ""
-    monkeypatch.setattr(_cflags, "extra_flags", lambda: "")
+    monkeypatch.setattr(cflags, "_is_gcc", lambda cxx: False)
+    assert cflags._extra_flags.__wrapped__(str(tmp_path), "clang++", "") == ""
+    monkeypatch.setattr(cflags, "extra_flags", lambda: "")
     pytest.importorskip("pymc")  # which adds its own flags on import
     before = pytensor.config.gcc__cxxflags
-    with _cflags.compile_flags():
+    with cflags.compile_flags():
         assert pytensor.config.gcc__cxxflags == before
