@@ -51,10 +51,16 @@ def keep(folder: str | Path | None, key: str, values: dict[str, float]) -> None:
     """Keep ``values`` under ``key`` in ``folder`` (atomically); nothing without a folder."""
     if not folder or not str(folder).strip():
         return
-    target = Path(folder) / "results"
-    target.mkdir(parents=True, exist_ok=True)
     clean = {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}
-    fd, tmp = tempfile.mkstemp(dir=target, prefix=".result-", suffix=".json")
+    entry = {"format": FORMAT, "key": key, "values": clean}
+    write_json(Path(folder) / "results" / f"{key}.json", entry)
+
+
+def write_json(path: Path, obj) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
-        json.dump({"format": FORMAT, "key": key, "values": clean}, fh)
-    os.replace(tmp, target / f"{key}.json")
+        json.dump(obj, fh)
+    os.chmod(tmp, 0o644)  # like any file the report writes, not mkstemp's owner-only 0600
+    os.replace(tmp, path)

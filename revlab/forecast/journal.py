@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from revlab._fingerprint import content_fingerprint, versions
+from revlab._recall import write_json
 from revlab.errors import NotRequested, Shortfall
 from revlab.forecast import aggregates as agg
 from revlab.forecast import scoring
@@ -96,11 +95,7 @@ class Journal:
             "quantiles": {str(q): float(np.quantile(samples, q)) for q in QUANTILES},
             "samples": samples.tolist(),
         }
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".entry-", suffix=".json")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(entry, fh)
-        os.replace(tmp, self.folder / f"{key}.json")
+        write_json(self.folder / f"{key}.json", entry)
         return entry
 
     def keep(self, fc: QuarterForecast, src, *, kind: str, settings: dict) -> dict:
