@@ -154,6 +154,21 @@ class LeakageScreen:
             return True
         return bool(self.model_auc >= TOO_GOOD and not self.flagged)
 
+    def shown(self, *, strongest: int = 3) -> pd.DataFrame:
+        """The table for a reader: flagged, to-review and exported columns, the strongest own.
+
+        Every column of the leads table (or the user's) is listed, plus the ``strongest`` of
+        revlab's point-in-time features; a clean verdict reads "ok".
+        """
+        table = self.table
+        pick = (table["verdict"] != "") | ~table["trusted"]
+        pick |= table.index.isin(table[table["trusted"]].index[:strongest])
+        out = table[pick].assign(
+            kind=np.where(table.loc[pick, "trusted"], "built point in time", "as exported"),
+            verdict=table.loc[pick, "verdict"].replace("", "ok"),
+        )
+        return out[["feature", "kind", "auc_alone", "fill_gap", "auc_drop", "verdict", "evidence"]]
+
     def message(self) -> str:
         """One paragraph for a reader: what was flagged, why, and how to keep a column."""
         parts = []

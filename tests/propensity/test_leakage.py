@@ -168,3 +168,13 @@ def test_a_timestamp_after_the_snapshot_is_refused():
     )
     with pytest.raises(PropensityError, match="closed_at: 1 rows hold a time after"):
         propensity.check_point_in_time(frame)
+
+
+def test_the_readers_table_shows_exported_columns_and_any_flagged(demo_planted_screen):
+    shown = demo_planted_screen.shown().set_index("feature")
+    assert set(PLANTED) <= set(shown.index) and "channel" in shown.index  # every exported
+    assert (shown.loc[list(PLANTED), "verdict"] == "leak").all()
+    assert (
+        shown.loc["channel", "verdict"] == "ok" and shown.loc["channel", "kind"] == "as exported"
+    )
+    assert (shown["kind"] == "built point in time").sum() == 3
