@@ -399,6 +399,7 @@ def headline_as_of(
     seed: int = 0,
     whatif_seed: int = 0,
     keep: Sequence[str] = (),
+    every_days: int = 7,
     results_dir: str | Path | None = None,
 ) -> pd.Series:
     """The headline figures of the study as it stood at the end of ``quarter``.
@@ -410,14 +411,16 @@ def headline_as_of(
     for the same data and settings are read back instead of recomputed.
     """
     cut = src.at(quarter.end)
-    settings = _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep)
+    settings = _headline_settings(
+        horizon_days, capacity_per_week, seed, whatif_seed, keep, every_days
+    )
     key = _recall.key_for("propensity.headline", cut, settings)
     kept = _recall.recall(results_dir, key)
     if kept is not None:
         return pd.Series(kept, name="value", dtype=float).rename_axis("key")
     earlier = study(
         cut, horizon_days=horizon_days, models=("boosted",), n_boot=0, seed=seed, keep=keep,
-        warn=False,
+        every_days=every_days, warn=False,
     )  # fmt: skip
     weekly, _ = quarter_whatif(
         earlier, quarter, capacity_per_week=capacity_per_week, seed=whatif_seed
@@ -441,6 +444,7 @@ def keep_headline(
     seed: int = 0,
     whatif_seed: int = 0,
     keep: Sequence[str] = (),
+    every_days: int = 7,
 ) -> bool:
     """Keep a report's own headline figures, so next quarter's report reads them back.
 
@@ -450,14 +454,17 @@ def keep_headline(
     """
     if not results_dir or src.as_of is None or pd.Timestamp(src.as_of) != quarter.end:
         return False
-    settings = _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep)
+    settings = _headline_settings(
+        horizon_days, capacity_per_week, seed, whatif_seed, keep, every_days
+    )
     key = _recall.key_for("propensity.headline", src.at(quarter.end), settings)
     _recall.keep(results_dir, key, figures.set_index("key")["value"].astype(float).to_dict())
     return True
 
 
-def _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep) -> dict:
+def _headline_settings(horizon_days, capacity_per_week, seed, whatif_seed, keep, every_days):
     return {
+        "every_days": every_days,
         "horizon_days": horizon_days,
         "capacity_per_week": capacity_per_week,
         "seed": seed,

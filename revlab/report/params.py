@@ -26,8 +26,8 @@ RESERVED = {
 #: Smallest value of numeric parameters (every other number must be 0 or more).
 MINIMUM = {
     "lookback_quarters": 1, "stale_after_days": 1, "within_days": 1, "horizon_days": 1,
-    "capacity_per_week": 1, "draws": 1, "chains": 1, "cac_quarters": 1, "slip_quarters": 1,
-    "horizon_months": 1, "gross_margin": 0.01,
+    "every_days": 1, "capacity_per_week": 1, "draws": 1, "chains": 1, "cac_quarters": 1,
+    "slip_quarters": 1, "horizon_months": 1, "gross_margin": 0.01,
 }  # fmt: skip
 #: Largest value, where there is one.
 MAXIMUM = {"gross_margin": 1.0}

@@ -36,9 +36,12 @@ def test_notebook_records_headline_figures_and_writes_the_list(demo_company, tmp
         tmp_path,
         quarter="2026Q2",
         horizon_days=60,
+        every_days=14,
         capacity_per_week=20,
         output_dir=str(ranked_dir),
     )
+    executed = (tmp_path / "02_propensity.ipynb").read_text()
+    assert "snapshots 14 days apart from" in executed
     metrics = {m["key"]: m for m in section.metrics}
     assert REQUIRED <= set(metrics)
     assert [s["analysis"] for s in section.skipped] == [
