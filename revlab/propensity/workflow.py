@@ -204,9 +204,10 @@ def study(
     candidates = informative_columns(split.train)
     attributes = _attribute_columns(src, extra_features)
     trusted = [c for c in candidates if c not in attributes]
-    leakage = screen_features(
-        split.train[candidates],
-        split.train["label"],
+    train = _sample(split.train, max_train_rows, seed)
+    leakage = screen_features(  # on the sampled rows: a copy of every training row costs GBs
+        train[candidates],
+        train["label"],
         trusted=trusted,
         keep=keep,
         seed=seed,
@@ -215,7 +216,6 @@ def study(
     features = [c for c in candidates if c not in leakage.excluded]
     if leakage.excluded:
         settings["leakage_excluded"] = leakage.excluded
-    train = _sample(split.train, max_train_rows, seed)
 
     def fit(kind: str, columns: list[str]) -> PropensityModel:
         model = PropensityModel(
@@ -265,6 +265,8 @@ def from_first_outcome(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if positive.empty:
         return frame, 0
     keep = frame["snapshot_at"] >= positive.min()
+    if keep.all():  # healthy data: no copy of a frame that may hold millions of rows
+        return frame, 0
     return frame[keep].reset_index(drop=True), int((~keep).sum())
 
 
