@@ -84,9 +84,9 @@ def plot_funnel(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         labels.append(f"{int(row['reached']):,}  ·  {step}" if pd.notna(row["rate"]) else (
             f"{int(row['reached']):,}  ·  not yet matured"))  # fmt: skip
     ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
-    ax.set_xscale("symlog", linthresh=10)
     cohort = frame["cohort"].iloc[0] if "cohort" in frame and len(frame) else ""
-    ax.set(xlabel="leads (log scale)", title=f"Funnel of the {cohort} cohort".replace("  ", " "))
+    ax.set(xlabel="leads", title=f"Funnel of the {cohort} cohort".replace("  ", " "))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.margins(x=0.35)
     return ax
 

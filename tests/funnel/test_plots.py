@@ -28,6 +28,7 @@ def test_funnel_bars_are_the_stage_counts_with_step_rates(hand):
     labels = [t.get_text() for t in ax.texts]
     assert labels[0] == "6" and labels[1].startswith("4  ·  66.7% (")
     assert "2024Q1" in ax.get_title()
+    assert ax.get_xscale() == "linear"  # a reader compares bar lengths: no log scale
 
 
 def test_funnel_of_a_young_cohort_says_so(hand):
