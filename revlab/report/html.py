@@ -1,12 +1,17 @@
 """Render executed notebooks to self-contained HTML: a reviewer page without code, and one with.
 
 Images are embedded by nbconvert; the CDN scripts of its template (require.js, MathJax) are
-removed so a page opens with no network. A banner gives quarter, as-of date, source and run date.
+removed so a page opens with no network. A banner gives what the page is about (the quarter,
+or what the notebook said with ``present.about``), as-of date, source and run date.
+
+The reviewer page shows no stderr output (warnings, progress bars): :func:`stderr_of` gives
+it to the run's log instead. The page with code keeps it for the analyst.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -14,9 +19,10 @@ from pathlib import Path
 
 import nbformat
 
-from revlab.present import METRIC_MIME, SKIP_MIME
+from revlab.present import METRIC_MIME, PAGE_MIME, SKIP_MIME
 
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.I)
+_HIDDEN = {METRIC_MIME, SKIP_MIME, PAGE_MIME}
 _REMOTE_LINK = re.compile(r'<link[^>]*\bhref="https?://[^"]*"[^>]*>\s*', re.I)
 _BANNER_CSS = """
 <style>
@@ -37,6 +43,8 @@ class PageInfo:
     as_of: str
     source: str
     run_date: str
+    #: What the page is about when it is not the quarter under review alone.
+    about: str = ""
 
 
 def notebook_title(nb) -> str:
@@ -49,11 +57,35 @@ def notebook_title(nb) -> str:
     return "revlab report"
 
 
+def page_about(nb) -> str:
+    """What the notebook said its page is about (``present.about``), or ""."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if PAGE_MIME in output.get("data", {}):
+                return str(output["data"][PAGE_MIME].get("about", ""))
+    return ""
+
+
+def _is_stderr(output) -> bool:
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
+def stderr_of(nb) -> list[str]:
+    """The stderr text of every cell (warnings, progress bars), for the run's log."""
+    return [
+        "".join(o.get("text", ""))
+        for cell in nb.cells
+        for o in cell.get("outputs", [])
+        if _is_stderr(o) and "".join(o.get("text", "")).strip()
+    ]
+
+
 def _without_records(nb, *, checks: bool = True):
     """A copy without the invisible scorecard outputs (nbconvert would warn about them).
 
-    Without ``checks``, the check cell's printout (the figures nbval compares, for the test
-    suite, not for a reader) is left out too.
+    Without ``checks`` (the reviewer page), the check cell's printout (the figures nbval
+    compares, for the test suite, not for a reader) and every stderr output (warnings and
+    progress bars, which go to the run's log) are left out too.
     """
     from revlab.notebook_check import is_check_cell
 
@@ -63,7 +95,9 @@ def _without_records(nb, *, checks: bool = True):
             cell.outputs = []
         elif cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.outputs if not ({METRIC_MIME, SKIP_MIME} & set(o.get("data", {})))
+                o
+                for o in cell.outputs
+                if not (_HIDDEN & set(o.get("data", {}))) and (checks or not _is_stderr(o))
             ]
     return clean
 
@@ -79,7 +113,7 @@ def banner(
     )
     return (
         f'{_BANNER_CSS}<header class="revlab-banner"><h1>{html.escape(info.title)}</h1>'
-        f'<div class="meta">Quarter {html.escape(info.quarter)} · data as of '
+        f'<div class="meta">{html.escape(info.about or f"Quarter {info.quarter}")} · data as of '
         f"{html.escape(info.as_of)} · source {html.escape(info.source)} · run "
         f"{html.escape(info.run_date)}{back}</div></header>"
     )
@@ -94,7 +128,10 @@ def render(notebook: Path, info: PageInfo, *, with_code: bool) -> str:
     """One executed notebook as a self-contained HTML page."""
     from nbconvert import HTMLExporter
 
-    nb = _without_records(nbformat.read(notebook, as_version=4), checks=with_code)
+    executed = nbformat.read(notebook, as_version=4)
+    if not info.about and (about := page_about(executed)):
+        info = dataclasses.replace(info, about=about)
+    nb = _without_records(executed, checks=with_code)
     exporter = HTMLExporter(
         template_name="lab",
         exclude_input=not with_code,

@@ -205,9 +205,12 @@ def build(
     notebooks = find_notebooks(folder)
     specs = {nb: nbparams.declared(nb) for nb in notebooks}
     user = nbparams.resolve(specs, parameters)
+    from revlab.present import source_name
+
     source_text, q, label = prepare(
         source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log
     )
+    label = source_name(label)  # pages name the source; the full path is in the log and code
     out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)
     with _out_lock(out):
@@ -323,7 +326,24 @@ def _run_all(notebooks, specs, params, work: Path, failed_dir: Path, progress, l
             ) from None
         seconds[nb.stem] = time.perf_counter() - start
         log(f"[{i}/{len(notebooks)}] {nb.name} done in {seconds[nb.stem]:.1f} s")
+        _log_stderr(nb, target, log)
     return seconds
+
+
+def _log_stderr(nb: Path, executed: Path, log) -> None:
+    """What the notebook wrote to stderr (warnings, progress bars): the log's, not the page's."""
+    import nbformat
+
+    lines: list[str] = []
+    for text in pages.stderr_of(nbformat.read(executed, as_version=4)):
+        for line in text.replace("\r", "\n").splitlines():
+            line = line.strip()
+            if line and line not in lines:
+                lines.append(line)
+    for line in lines[:20]:
+        log(f"  {nb.stem} stderr: {line[:300]}")
+    if len(lines) > 20:
+        log(f"  {nb.stem} stderr: … {len(lines) - 20} more lines, in the page with code")
 
 
 def _keep_failed(target: Path | None, failed_dir: Path, work: Path) -> None:
