@@ -200,9 +200,15 @@ def number(x: float | None, *, digits: int = 2) -> str:
 
 
 def fmt(x: float | None, unit: str) -> str:
-    """Format a value by its unit name (count, money, pct, days, ratio, number)."""
+    """Format a value by its unit name (count, money, pct, days, ratio, number).
+
+    A plain number under 1 (a score such as a calibration error) keeps three decimals, so
+    0.002 does not read as 0.00.
+    """
     if unit == "ratio":
         return "n/a" if _missing(x) else f"{float(x):.2f}×"
+    if unit == "number" and not _missing(x) and abs(float(x)) < 1:
+        return number(x, digits=3)
     return {"count": count, "money": money, "pct": pct, "days": days, "number": number}[unit](x)
 
 
