@@ -390,6 +390,11 @@ HEADINGS = {
 }
 
 
+#: Words of column names written in capitals in a header.
+ACRONYMS = {w: w.upper() for w in ("arr", "mrr", "ltv", "cac", "auc", "roc", "pr", "crps",
+                                    "ece", "ess", "id", "nrr", "grr", "cdnow")}  # fmt: skip
+
+
 def heading(column: Any) -> str:
     """A column name as a header: ``cost_per_name`` → "Cost per name"; text headers kept."""
     text = str(column)
@@ -397,8 +402,9 @@ def heading(column: Any) -> str:
         return HEADINGS[text]
     if "_" not in text and not text.islower():
         return text  # already written for a reader ("this quarter", "Renewals 2026Q3")
-    words = text.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
+    words = [ACRONYMS.get(w, w) for w in text.replace("_", " ").split()]
+    joined = " ".join(words)
+    return joined[:1].upper() + joined[1:]
 
 
 def footer(run: Run) -> None:

@@ -162,6 +162,11 @@ def test_table_headers_are_written_for_a_reader():
     assert ">Cost per opportunity<" in html and ">Decided<" in html and ">Successes<" in html
     assert ">Channel<" in html and "cost_per_opportunity" not in html
     assert "$12" in html  # formats still apply to the renamed column
+    from revlab.present import fmt, heading
+
+    assert heading("churned_arr") == "Churned ARR" and heading("lead_id") == "Lead ID"
+    assert heading("this quarter") == "This quarter" and heading(30) == "30"
+    assert fmt(0.002, "number") == "0.002" and fmt(12.345, "number") == "12.35"
 
 
 FUNNEL_BODY = [
@@ -185,8 +190,14 @@ def test_a_rendered_report_answers_the_number_with_clean_pages(report_env):
     nbformat.write(nb, report_env["notebooks"] / "01_funnel.ipynb")
     test_nb.unlink()
     said = []
-    result = build(quarter="2024Q1", source=report_env["source"], out=report_env["out"],
-                   notebooks_dir=report_env["notebooks"], progress=False, log=said.append)  # fmt: skip
+    result = build(
+        quarter="2024Q1",
+        source=report_env["source"],
+        out=report_env["out"],
+        notebooks_dir=report_env["notebooks"],
+        progress=False,
+        log=said.append,
+    )
     index = result.index.read_text(encoding="utf-8")
     # tiny data: one deal won in 2024Q1, $12,000, against a $50,000 target
     assert (
