@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: MIME type of a recorded headline figure: invisible in HTML, read by revlab.report.
 METRIC_MIME = "application/vnd.revlab.metric+json"
+#: MIME type of the start of a section: invisible, names the figures the report exports.
+SECTION_MIME = "application/vnd.revlab.section+json"
 #: MIME type of what a page is about (its banner's subject): invisible, read by revlab.report.
 PAGE_MIME = "application/vnd.revlab.page+json"
 #: Currency symbol used by :func:`money`.
@@ -42,7 +44,7 @@ class Run:
     data_end: pd.Timestamp | None
     seed: int
     parameters: dict[str, Any] = field(default_factory=dict)
-    sections: Sections = field(default_factory=lambda: Sections(show_skip))
+    sections: Sections = field(default_factory=lambda: Sections(show_skip, mark=mark_section))
 
     def section(self, title: str) -> Section:
         """One section of the notebook: skipped with its reason when the data fall short.
@@ -260,6 +262,11 @@ def say(text: str) -> None:
     from IPython.display import Markdown
 
     _display(Markdown(safe_markdown(text)))
+
+
+def mark_section(title: str) -> None:
+    """Mark where a section starts, so the report names the section's figures by its title."""
+    _display({SECTION_MIME: {"title": str(title)}}, raw=True)
 
 
 def show_skip(skip: Skip) -> None:

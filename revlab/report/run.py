@@ -365,11 +365,12 @@ def _render_all(notebooks, work: Path, q: Quarter, as_of: str, label: str, run_d
         executed = work / nb.name
         title = pages.notebook_title(nbformat.read(executed, as_version=4))
         info = pages.PageInfo(title, str(q), as_of, label, run_date)
+        figures = work / "figures"  # both pages link the same files
         (work / f"{nb.stem}.html").write_text(
-            pages.render(executed, info, with_code=False), encoding="utf-8"
+            pages.render(executed, info, with_code=False, figures=figures), encoding="utf-8"
         )
         (work / f"{nb.stem}.code.html").write_text(
-            pages.render(executed, info, with_code=True), encoding="utf-8"
+            pages.render(executed, info, with_code=True, figures=figures), encoding="utf-8"
         )
         sections.append(scorecard.read_section(executed, title))
     return sections

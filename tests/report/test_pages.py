@@ -176,6 +176,8 @@ FUNNEL_BODY = [
     "for key, value in funnel.headline(run.src, quarter=run.quarter).items():\n"
     "    h = funnel.HEADLINES[key]\n"
     "    present.record(key, value, label=h.label, unit=h.unit, better=h.better)",
+    "from revlab import plots\nimport matplotlib.pyplot as plt\nplots.use_style()",
+    "with run.section('Deal sizes'):\n    plt.bar(['a', 'b'], [1, 2])",
     "present.footer(run)",
 ]
 
@@ -214,3 +216,12 @@ def test_a_rendered_report_answers_the_number_with_clean_pages(report_env):
         assert tmp not in page and "/tmp" not in page and ".partial" not in page
         assert "source tiny.duckdb" in page
     assert str(report_env["source"]) in code  # the analyst's page keeps the full path
+    # the figure is exported beside the pages, named by its section, and linked under it
+    figures = result.folder / "figures"
+    assert {p.name for p in figures.iterdir()} == {"01_funnel-deal-sizes.png",
+                                                  "01_funnel-deal-sizes.svg"}  # fmt: skip
+    assert figures.joinpath("01_funnel-deal-sizes.svg").read_text().lstrip().startswith("<?xml")
+    for page in (reader, code):
+        assert '<a href="figures/01_funnel-deal-sizes.png">PNG</a>' in page
+        assert '<a href="figures/01_funnel-deal-sizes.svg">SVG</a>' in page
+        assert "<svg" not in page.split("</style>")[-1]  # the page shows the PNG
