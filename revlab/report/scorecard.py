@@ -120,10 +120,11 @@ def headline(sections: list[Section], quarter: str) -> str:
     if booked is not None and target is not None and target > 0 and attained is not None:
         hit = "hit" if booked >= target else "missed"
         gap = abs(booked - target)
+        digits = 1 if money(booked) != money(target) else 2  # "$4.2M against $4.2M" says little
         parts.append(
-            f"In <b>{quarter}</b> we booked <b>{money(booked)}</b> against a target of "
-            f"{money(target)}: <b>{pct(attained)} attainment</b>, so we {hit} the number by "
-            f"{money(gap)}."
+            f"In <b>{quarter}</b> we booked <b>{money(booked, digits=digits)}</b> against a "
+            f"target of {money(target, digits=digits)}: <b>{pct(attained)} attainment</b>, so we "
+            f"{hit} the number by {money(gap)}."
         )
     elif booked is not None:
         parts.append(
@@ -192,7 +193,7 @@ def number_table(sections: list[Section], quarter: str) -> str:
         "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
     )
     return (
-        '<table class="number"><thead><tr><th>Quarter</th><th></th><th>Bookings</th>'
+        '<table class="number"><thead><tr><th>Quarter</th><th>What</th><th>Bookings</th>'
         "<th>Target</th><th>Attainment</th></tr></thead><tbody>" + body + "</tbody></table>"
     )
 

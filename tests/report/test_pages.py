@@ -87,7 +87,11 @@ def test_the_scorecard_opens_with_the_number_and_shows_changes_that_mean_somethi
     assert "<td>2026Q4</td><td>forecast (median)</td><td>$4.2M</td><td>$4.5M</td>" in page
     assert "<td>31.0% chance of reaching it</td>" in page
     assert "<td>2026Q2</td><td>booked</td><td>$3.9M</td><td>$4.0M</td><td>97.5%</td>" in page
-    assert "+100.0%" not in page and '<span class="bad">+0.001</span>' in page  # ECE: a gap
+    assert (
+        "<th>What</th>" in page
+        and "+100.0%" not in page
+        and '<span class="bad">+0.001</span>' in page
+    )  # ECE: a gap
 
 
 def test_changes_of_small_scores_are_differences_not_ratios():
@@ -225,3 +229,15 @@ def test_a_rendered_report_answers_the_number_with_clean_pages(report_env):
         assert '<a href="figures/01_funnel-deal-sizes.png">PNG</a>' in page
         assert '<a href="figures/01_funnel-deal-sizes.svg">SVG</a>' in page
         assert "<svg" not in page.split("</style>")[-1]  # the page shows the PNG
+
+
+def test_bookings_and_target_that_round_alike_get_more_digits():
+    from revlab.report.scorecard import headline
+
+    sections = _sections()
+    sections[0].metrics[1]["value"] = 4_164_700.0
+    sections[0].metrics[3]["value"] = 4_164_700.0 / 4_160_000.0
+    sections[0].metrics[2]["value"] = 4_160_000.0
+    text = headline(sections, "2026Q3")
+    assert "we booked <b>$4.16M</b> against a target of $4.16M: <b>100.1% attainment</b>" in text
+    assert "so we hit the number by $4.7k" in text
