@@ -86,7 +86,8 @@ def stderr_of(nb) -> list[str]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-") or "figure"
+    text = re.sub(r"['’]", "", text.lower())  # "quarter's" is "quarters", not "quarter-s"
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-") or "figure"
 
 
 def export_figures(nb, folder: Path, stem: str) -> list[Path]:

@@ -241,3 +241,11 @@ def test_bookings_and_target_that_round_alike_get_more_digits():
     text = headline(sections, "2026Q3")
     assert "we booked <b>$4.16M</b> against a target of $4.16M: <b>100.1% attainment</b>" in text
     assert "so we hit the number by $4.7k" in text
+
+
+def test_figure_names_come_from_section_titles():
+    from revlab.report.html import _slug
+
+    assert _slug("The quarter's waterfall") == "the-quarters-waterfall"
+    assert _slug("Bookings forecast for 2026Q4") == "bookings-forecast-for-2026q4"
+    assert _slug("") == "figure"
