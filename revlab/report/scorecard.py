@@ -104,6 +104,11 @@ def _verdict(metric: dict) -> str:
     return "better" if good else "worse"
 
 
+def _digits_apart(a: float, b: float) -> int:
+    """Decimals (1 to 3) at which two different amounts stop reading alike as money."""
+    return next((d for d in (1, 2) if money(a, digits=d) != money(b, digits=d)), 3)
+
+
 def headline(sections: list[Section], quarter: str) -> str:
     """The scorecard's opening sentence, from recorded figures only (HTML).
 
@@ -120,7 +125,7 @@ def headline(sections: list[Section], quarter: str) -> str:
     if booked is not None and target is not None and target > 0 and attained is not None:
         hit = "hit" if booked >= target else "missed"
         gap = abs(booked - target)
-        digits = 1 if money(booked) != money(target) else 2  # "$4.2M against $4.2M" says little
+        digits = _digits_apart(booked, target)  # "$4.2M against $4.2M" says little
         parts.append(
             f"In <b>{quarter}</b> we booked <b>{money(booked, digits=digits)}</b> against a "
             f"target of {money(target, digits=digits)}: <b>{pct(attained)} attainment</b>, so we "

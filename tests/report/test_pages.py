@@ -239,8 +239,10 @@ def test_bookings_and_target_that_round_alike_get_more_digits():
     sections[0].metrics[3]["value"] = 4_164_700.0 / 4_160_000.0
     sections[0].metrics[2]["value"] = 4_160_000.0
     text = headline(sections, "2026Q3")
-    assert "we booked <b>$4.16M</b> against a target of $4.16M: <b>100.1% attainment</b>" in text
+    assert "we booked <b>$4.165M</b> against a target of $4.160M: <b>100.1% attainment</b>" in text
     assert "so we hit the number by $4.7k" in text
+    sections[0].metrics[1]["value"] = 4_190_000.0
+    assert "we booked <b>$4.19M</b> against a target of $4.16M" in headline(sections, "2026Q3")
 
 
 def test_figure_names_come_from_section_titles():
