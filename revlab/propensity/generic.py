@@ -75,7 +75,7 @@ def read_table(path: str | Path, *, parameter: str | None = None) -> pd.DataFram
         raise NotRequested(
             "Public data",
             "this optional check on public data was not asked for in this run",
-            enable="An analyst can add it by running the report again with the file.",
+            enable="An analyst can add it by running the report again with the public data file.",
         )
     path = Path(path)
     if not path.exists():
