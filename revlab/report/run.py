@@ -241,7 +241,7 @@ def _build_locked(
         )
     run_date = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
     shown_as_of = as_of or f"{q.last_day:%Y-%m-%d}"
-    sections = _render_all(notebooks, work, q, shown_as_of, label, run_date)
+    sections = _render_all(notebooks, work, q, shown_as_of, label, run_date, final=final)
     info = pages.PageInfo(f"Revenue scorecard {q}", str(q), shown_as_of, label, run_date)
     (work / "index.html").write_text(scorecard.quarter_page(sections, info), encoding="utf-8")
     _swap_in(work, final)
@@ -357,8 +357,17 @@ def _keep_failed(target: Path | None, failed_dir: Path, work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _render_all(notebooks, work: Path, q: Quarter, as_of: str, label: str, run_date: str):
+def _render_all(
+    notebooks, work: Path, q: Quarter, as_of: str, label: str, run_date: str, final=None
+):
+    """Both pages of every executed notebook; its sections for the scorecard.
+
+    The analyst's page names the report's folder as it will be (``final``), not the run's
+    temporary one that the notebooks were given (``output_dir``), which is gone afterwards.
+    """
     import nbformat
+
+    moved = (lambda text: text.replace(str(work), str(final))) if final else (lambda text: text)
 
     sections = []
     for nb in notebooks:
@@ -370,7 +379,7 @@ def _render_all(notebooks, work: Path, q: Quarter, as_of: str, label: str, run_d
             pages.render(executed, info, with_code=False, figures=figures), encoding="utf-8"
         )
         (work / f"{nb.stem}.code.html").write_text(
-            pages.render(executed, info, with_code=True, figures=figures), encoding="utf-8"
+            moved(pages.render(executed, info, with_code=True, figures=figures)), encoding="utf-8"
         )
         sections.append(scorecard.read_section(executed, title))
     return sections

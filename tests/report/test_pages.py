@@ -220,6 +220,7 @@ def test_a_rendered_report_answers_the_number_with_clean_pages(report_env):
         assert tmp not in page and "/tmp" not in page and ".partial" not in page
         assert "source tiny.duckdb" in page
     assert str(report_env["source"]) in code  # the analyst's page keeps the full path
+    assert ".partial" not in code and str(result.folder) in code  # output_dir as it ends up
     # the figure is exported beside the pages, named by its section, and linked under it
     figures = result.folder / "figures"
     assert {p.name for p in figures.iterdir()} == {"01_funnel-deal-sizes.png",
