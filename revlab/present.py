@@ -394,12 +394,20 @@ HEADINGS = {
     "ess_bulk": "ESS (bulk)",
     "ess_tail": "ESS (tail)",
     "min_ess_bulk": "Min ESS (bulk)",
+    "prob_hit_target": "Chance of reaching target",
+    "ok": "Fit passed diagnostics",
+    "coverage_50": "50% interval held",
+    "coverage_80": "80% interval held",
+    "coverage_95": "95% interval held",
+    "p90_age_days": "90th percentile age",
+    "cum_buyers_share": "Cumulative share of buyers",
+    "vs_random": "Times random",
 }
 
 
 #: Words of column names written in capitals in a header.
 ACRONYMS = {w: w.upper() for w in ("arr", "mrr", "ltv", "cac", "auc", "roc", "pr", "crps",
-                                    "ece", "ess", "id", "nrr", "grr", "cdnow")}  # fmt: skip
+                                    "ece", "ess", "id", "nrr", "grr", "cdnow", "acv")}  # fmt: skip
 
 
 def heading(column: Any) -> str:
