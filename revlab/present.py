@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 #: MIME type of a recorded headline figure: invisible in HTML, read by revlab.report.
 METRIC_MIME = "application/vnd.revlab.metric+json"
+#: MIME type of the start of a section: invisible, names the figures the report exports.
+SECTION_MIME = "application/vnd.revlab.section+json"
+#: MIME type of what a page is about (its banner's subject): invisible, read by revlab.report.
+PAGE_MIME = "application/vnd.revlab.page+json"
 #: Currency symbol used by :func:`money`.
 CURRENCY = "$"
 UNITS = ("count", "money", "pct", "days", "ratio", "number")
@@ -40,7 +44,7 @@ class Run:
     data_end: pd.Timestamp | None
     seed: int
     parameters: dict[str, Any] = field(default_factory=dict)
-    sections: Sections = field(default_factory=lambda: Sections(show_skip))
+    sections: Sections = field(default_factory=lambda: Sections(show_skip, mark=mark_section))
 
     def section(self, title: str) -> Section:
         """One section of the notebook: skipped with its reason when the data fall short.
@@ -98,15 +102,44 @@ def setup(
     end = data_end(full)
     q = Quarter.latest_covered(end) if quarter in ("", "latest") else Quarter.parse(quarter)
     cut = pd.Timestamp(as_of) if as_of else q.end
-    params = {"source": full.label, "quarter": str(q), "as_of": f"{cut:%Y-%m-%d}", "seed": seed}
+    name = source_name(full.label)
+    params = {"source": name, "quarter": str(q), "as_of": f"{cut:%Y-%m-%d}", "seed": seed}
     run = Run(full.at(cut), q, cut, end, seed, {**params, **parameters})
     if show:
         through = f"{(cut - pd.Timedelta(microseconds=1)):%Y-%m-%d}"
         note = ""
         if end is not None and end < cut - pd.Timedelta(days=1):
             note = f" The data end on {end:%Y-%m-%d}, before the end of the quarter."
-        say(f"**Quarter {q}** · data known through {through} · source {full.label}.{note}")
+        say(f"**Quarter {q}** · data known through {through} · source {name}.{note}")
     return run
+
+
+def source_name(label: str) -> str:
+    """A source as a reader knows it: a file or folder by its name, a database without its host.
+
+    ``/tmp/x/demo.duckdb`` is ``demo.duckdb``; ``postgresql://user:***@db:5432/crm`` is
+    ``crm (postgresql)``. Labels that are not paths or URLs ("in-memory tables") stay as
+    they are. The full path stays in the analyst's notebook (its parameters cell).
+    """
+    from pathlib import PurePosixPath
+    from urllib.parse import urlsplit
+
+    if "://" in label:
+        parts = urlsplit(label)
+        database = parts.path.strip("/").split("/")[-1] or parts.hostname or "database"
+        return f"{database} ({parts.scheme})"
+    if label.startswith(("/", "~", ".")) or "/" in label:
+        return PurePosixPath(label).name or label
+    return label
+
+
+def about(text: str) -> None:
+    """Say what the page is about, for its banner (invisible in the page itself).
+
+    Without it the banner names the quarter under review; a page about another period (the
+    forecast of the next quarter) says so: ``present.about(f"Forecast of {ahead} ...")``.
+    """
+    _display({PAGE_MIME: {"about": str(text)}}, raw=True)
 
 
 def data_end(src: Source) -> pd.Timestamp | None:
@@ -169,20 +202,34 @@ def number(x: float | None, *, digits: int = 2) -> str:
 
 
 def fmt(x: float | None, unit: str) -> str:
-    """Format a value by its unit name (count, money, pct, days, ratio, number)."""
+    """Format a value by its unit name (count, money, pct, days, ratio, number).
+
+    A plain number under 1 (a score such as a calibration error) keeps three decimals, so
+    0.002 does not read as 0.00.
+    """
     if unit == "ratio":
         return "n/a" if _missing(x) else f"{float(x):.2f}×"
+    if unit == "number" and not _missing(x) and abs(float(x)) < 1:
+        return number(x, digits=3)
     return {"count": count, "money": money, "pct": pct, "days": days, "number": number}[unit](x)
 
 
 def change(new: float | None, old: float | None, *, unit: str = "count") -> str:
-    """The change from ``old`` to ``new``: points for shares, per cent for everything else."""
+    """The change from ``old`` to ``new``: points for shares, per cent for everything else.
+
+    Plain numbers under 1 (scores such as ROC AUC or a calibration error) change by their
+    difference, never by a ratio: 0.002 against 0.001 is "+0.001", not "+100.0%".
+    """
     if _missing(new) or _missing(old):
         return "n/a"
     if new == old:
         return "no change"
     if unit == "pct":
         return f"{100 * (new - old):+.1f} pts"
+    if unit == "number" and max(abs(new), abs(old)) < 1:
+        diff = new - old
+        digits = max(3, -math.floor(math.log10(abs(diff))))
+        return f"{diff:+.{digits}f}"
     if old == 0:
         return "n/a (was 0)"
     return f"{100 * (new / old - 1):+.1f}%"
@@ -217,6 +264,11 @@ def say(text: str) -> None:
     _display(Markdown(safe_markdown(text)))
 
 
+def mark_section(title: str) -> None:
+    """Mark where a section starts, so the report names the section's figures by its title."""
+    _display({SECTION_MIME: {"title": str(title)}}, raw=True)
+
+
 def show_skip(skip: Skip) -> None:
     """Show a skipped section as a short box for the reader, and record it for the report."""
     reason = skip.reason[:1].upper() + skip.reason[1:]
@@ -244,11 +296,14 @@ def record(
     unit: str = "number",
     previous: float | None = None,
     better: str | None = "higher",
+    quarter: str | None = None,
 ) -> None:
     """Record a headline figure for the report's scorecard (not visible in the page).
 
     ``better`` is "higher", "lower" or None and colours the change on the scorecard. A
     ``previous`` figure that could not be computed (a skipped result) is left out.
+    ``quarter`` names the quarter the figure is about when it is not the one under review
+    (a forecast of the next one).
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
@@ -262,6 +317,8 @@ def record(
         else float(previous),
         "better": better,
     }
+    if quarter:
+        payload["quarter"] = str(quarter)
     _display({METRIC_MIME: payload}, raw=True)
 
 
@@ -275,8 +332,14 @@ def table(
     number: tuple[str, ...] | list[str] = (),
     caption: str | None = None,
     max_rows: int = 30,
+    labels: dict[str, str] | None = None,
 ):
-    """A readable table: formatted money and percentages, escaped text, no index."""
+    """A readable table: formatted money and percentages, escaped text, no index.
+
+    Column headers are written for a reader (``cost_per_name`` is "Cost per name", see
+    :func:`heading`); ``labels`` names the columns whose meaning depends on the table
+    (``{"n": "Decided", "k": "Renewed"}``).
+    """
     shown = frame.head(max_rows)
     formats = {}
     for unit, cols in (
@@ -289,6 +352,10 @@ def table(
         for col in cols:
             formats[col] = lambda v, u=unit: fmt(v, u)
     styler = shown.style.format(formats, escape="html", na_rep="n/a").hide(axis="index")
+    names = {**(labels or {})}
+    styler = styler.relabel_index(
+        [html.escape(names.get(c, heading(c))) for c in shown.columns], axis="columns"
+    )
     if caption:
         styler = styler.set_caption(html.escape(caption))
     if len(frame) > max_rows:
@@ -298,6 +365,61 @@ def table(
             )
         )
     return styler
+
+
+#: Headers whose plain reading would mislead or that abbreviate.
+HEADINGS = {
+    "n": "Count",
+    "k": "Successes",
+    "p10": "10th percentile",
+    "p90": "90th percentile",
+    "lower": "Lower bound",
+    "upper": "Upper bound",
+    "ltv": "Lifetime value",
+    "cac": "Acquisition cost",
+    "ltv_to_cac": "LTV / CAC",
+    "nrr": "Net revenue retention",
+    "grr": "Gross revenue retention",
+    "crps_ratio": "CRPS ratio",
+    "mean_crps": "Mean CRPS",
+    "mean_ape": "Mean abs. % error",
+    "median_ape": "Median abs. % error",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "auc_alone": "AUC alone",
+    "auc_drop": "AUC drop",
+    "rhat": "R-hat",
+    "max_rhat": "Max R-hat",
+    "max_rhat_all": "Max R-hat (all)",
+    "ess_bulk": "ESS (bulk)",
+    "ess_tail": "ESS (tail)",
+    "min_ess_bulk": "Min ESS (bulk)",
+    "prob_hit_target": "Chance of reaching target",
+    "ok": "Fit passed diagnostics",
+    "coverage_50": "50% interval held",
+    "coverage_80": "80% interval held",
+    "coverage_95": "95% interval held",
+    "p90_age_days": "90th percentile age",
+    "cum_buyers_share": "Cumulative share of buyers",
+    "vs_random": "Times random",
+}
+
+
+#: Words of column names written in capitals in a header.
+ACRONYMS = {w: w.upper() for w in ("arr", "mrr", "ltv", "cac", "auc", "roc", "pr", "crps",
+                                    "ece", "ess", "id", "nrr", "grr", "cdnow", "acv")}  # fmt: skip
+
+
+def heading(column: Any) -> str:
+    """A column name as a header: ``cost_per_name`` → "Cost per name"; text headers kept."""
+    text = str(column)
+    if text in HEADINGS:
+        return HEADINGS[text]
+    if "_" not in text and not text.islower():
+        return text  # already written for a reader ("this quarter", "Renewals 2026Q3")
+    words = [ACRONYMS.get(w, w) for w in text.replace("_", " ").split()]
+    joined = " ".join(words)
+    return joined[:1].upper() + joined[1:]
 
 
 def footer(run: Run) -> None:

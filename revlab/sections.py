@@ -111,6 +111,8 @@ class Sections:
 
     show: Callable[[Skip], None]
     skips: list[Skip] = field(default_factory=list)
+    #: Called with a section's title as it starts (the report names its figures by it).
+    mark: Callable[[str], None] | None = None
 
     def section(self, title: str, *, quiet: bool = False) -> Section:
         """A context manager for one section of the notebook (see the module docs).
@@ -157,6 +159,8 @@ class Section:
         return self.skip is None
 
     def __enter__(self) -> Section:
+        if self.owner.mark is not None and not self.quiet:
+            self.owner.mark(self.title)
         self._figures = _open_figures()
         self._touched = len(_TOUCHED)
         return self

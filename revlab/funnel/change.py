@@ -49,6 +49,8 @@ HEADLINES: dict[str, Headline] = {
     "win_rate": Headline("Win rate", "pct"),
     "avg_deal_size": Headline("Average deal size", "money"),
     "bookings": Headline("Bookings", "money"),
+    "bookings_target": Headline("Bookings target", "money", None),
+    "attainment": Headline("Attainment (bookings / target)", "pct"),
     "sales_cycle_days": Headline("Sales cycle", "days", "lower"),
     "pipeline_velocity": Headline("Pipeline velocity (per day)", "money"),
     "pipeline_coverage": Headline("Pipeline coverage", "ratio"),
@@ -95,8 +97,10 @@ def headline(
     ``inventory_median_age_days`` and ``stale_share`` (open prospects at the quarter's end,
     see :func:`~revlab.funnel.inventory.inventory_at`); ``win_rate``, ``avg_deal_size``,
     ``bookings``, ``sales_cycle_days``, ``pipeline_velocity`` (see
-    :func:`~revlab.funnel.closing.closing_by_quarter`); ``pipeline_coverage`` (NaN without
-    ``targets``). A metric that cannot be measured is NaN, never 0.
+    :func:`~revlab.funnel.closing.closing_by_quarter`); ``bookings_target`` (the quarter's row
+    of ``targets``) and ``attainment`` (bookings / target, NaN without a positive target);
+    ``pipeline_coverage`` (NaN without ``targets``). A metric that cannot be measured is NaN,
+    never 0.
     """
     q = Quarter.parse(quarter)
     s = _at_end(src, q)
@@ -132,16 +136,27 @@ def _inventory_figures(s: Source, stale_after_days: int) -> dict[str, float]:
 
 def _closing_figures(s: Source, q: Quarter) -> dict[str, float]:
     keys = ["win_rate", "avg_deal_size", "bookings", "sales_cycle_days", "pipeline_velocity"]
-    out = dict.fromkeys([*keys, "pipeline_coverage"], np.nan)
+    out = dict.fromkeys([*keys, "bookings_target", "attainment", "pipeline_coverage"], np.nan)
+    if s.has("targets"):
+        out["bookings_target"] = _target(s, q)
     if not s.has("opportunities"):
         return out
     row = closing.closing(s, quarter=q).iloc[0]
     out |= {k: float(row[k]) for k in keys}
+    if out["bookings_target"] > 0:
+        out["attainment"] = out["bookings"] / out["bookings_target"]
     if s.has("targets") and "close_date" in s.table("opportunities").columns:
         out["pipeline_coverage"] = float(
             closing.pipeline_coverage(s, quarter=q)["coverage"].iloc[0]
         )
     return out
+
+
+def _target(s: Source, q: Quarter) -> float:
+    """The quarter's bookings target from ``targets``; NaN when it has no row for it."""
+    t = s.table("targets")
+    got = t.filter(t.quarter == str(q)).bookings_target.max().to_pandas()
+    return float(got) if got is not None and not pd.isna(got) else np.nan
 
 
 @requires(one_of=("leads", "opportunities"), analysis="Headline figures")

@@ -42,8 +42,8 @@ TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 def read_cdnow(path: str | os.PathLike, *, parameter: str | None = None) -> pd.DataFrame:
     """CDNOW transactions (``CDNOW_sample.txt`` or ``CDNOW_master.txt``) as a tidy frame.
 
-    An empty path means the run was given no file: a :class:`~revlab.errors.NotRequested` naming
-    the notebook ``parameter`` to set, so the optional section says so and is skipped.
+    An empty path means the run was given no file: a :class:`~revlab.errors.NotRequested` so the
+    optional section says, for a reader, that it was not asked for and is skipped.
 
     Returns
     -------
@@ -51,9 +51,10 @@ def read_cdnow(path: str | os.PathLike, *, parameter: str | None = None) -> pd.D
         ``customer_id`` (text), ``date`` (``datetime64[us]``), ``cds``, ``amount`` (dollars).
     """
     if not str(path).strip():
-        setting = f"the analyst sets {parameter}" if parameter else "pass its path"
         raise NotRequested(
-            "CDNOW", "this run was given no CDNOW sample", enable=f"To show it, {setting}."
+            "CDNOW",
+            "this optional check on the public CDNOW sample was not asked for in this run",
+            enable="An analyst can add it by running the report again with the sample.",
         )
     if not os.path.exists(path):
         raise LifecycleError(

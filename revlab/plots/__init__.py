@@ -19,6 +19,8 @@ PALETTE = "colorblind"
 def use_style() -> None:
     """Apply revlab's figure style (seaborn whitegrid, readable sizes); call once per notebook.
 
+    In a notebook, figures are also kept as SVG beside the PNG (the report exports both).
+
     Text is literal: a ``$`` in a channel or segment name is a dollar sign, never the start of
     mathtext (which ate ``Deals $10k-$50k``'s signs and made a TeX command in a name fail to save).
     """
@@ -26,10 +28,24 @@ def use_style() -> None:
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    _inline_svg_too()
     mpl.rcParams.update({
         "figure.figsize": (8, 4.5), "figure.dpi": 96, "axes.titleweight": "bold",
         "text.parse_math": False,
     })  # fmt: skip
+
+
+def _inline_svg_too() -> None:
+    """In a notebook, show figures as PNG and SVG: the report exports both beside the page."""
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is None:
+            return
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in IPython, or no inline backend: nothing to set
+        return
+    set_matplotlib_formats("png", "svg")
 
 
 # Figures are looked up in their modules on first use rather than imported here: importing them

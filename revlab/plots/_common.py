@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+#: Seaborn's colorblind palette (``plots.PALETTE``), in its order.
+COLOURS = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4",
+           "#56b4e9", "#ece133", "#949494")  # fmt: skip
+#: The colour of a total ("all") beside its groups.
+ALL_COLOUR = "#4d4d4d"
 
 
 def axes(ax: Axes | None) -> Axes:
@@ -15,3 +22,15 @@ def axes(ax: Axes | None) -> Axes:
 
         _, ax = plt.subplots()
     return ax
+
+
+def group_colours(names: Iterable) -> dict[str, str]:
+    """One colour per group (channel, segment), the same in every figure of a report.
+
+    Groups take the palette in the order of their sorted names, so a figure showing the
+    channels of a source colours each as every other figure of that source does; ``all`` is
+    dark grey. Past ten groups the palette repeats.
+    """
+    groups = sorted({str(n) for n in names} - {"all"})
+    colours = {name: COLOURS[i % len(COLOURS)] for i, name in enumerate(groups)}
+    return {**colours, "all": ALL_COLOUR}

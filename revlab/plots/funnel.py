@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from revlab.plots._common import axes as _axes
+from revlab.plots._common import group_colours
 
 __all__ = [
     "plot_conversion_curves",
@@ -40,8 +41,11 @@ def _pct(x: float) -> str:
 def plot_new_names(frame: pd.DataFrame, *, ax: Axes | None = None, by: str = "channel") -> Axes:
     """New names per period, one line per ``by`` group (from :func:`funnel.new_names`)."""
     ax = _axes(ax)
+    colours = group_colours(frame[by]) if by in frame else {}
     for name, g in frame.groupby(by, sort=True):
-        ax.plot(g["period_start"], g["n"], marker=".", label=str(name))
+        ax.plot(
+            g["period_start"], g["n"], marker=".", label=str(name), color=colours.get(str(name))
+        )
     ax.set(xlabel="", ylabel="new names", title="New names per period")
     ax.legend(title=by, fontsize="small")
     return ax
@@ -55,7 +59,9 @@ def plot_cost_per_name(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     rows = frame[frame["channel"] != "all"].sort_values("cost_per_name", na_position="last")
     values = rows["cost_per_name"].to_numpy(dtype=float)
-    bars = ax.bar(rows["channel"].astype(str), np.nan_to_num(values, nan=0.0))
+    colours = group_colours(frame["channel"])
+    names = rows["channel"].astype(str)
+    bars = ax.bar(names, np.nan_to_num(values, nan=0.0), color=[colours[n] for n in names])
     labels = [_money(v) if np.isfinite(v) else "n/a" for v in values]
     ax.bar_label(bars, labels=labels, padding=2, fontsize="small")
     overall = frame.loc[frame["channel"] == "all", "cost_per_name"]
@@ -84,9 +90,9 @@ def plot_funnel(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         labels.append(f"{int(row['reached']):,}  ·  {step}" if pd.notna(row["rate"]) else (
             f"{int(row['reached']):,}  ·  not yet matured"))  # fmt: skip
     ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
-    ax.set_xscale("symlog", linthresh=10)
     cohort = frame["cohort"].iloc[0] if "cohort" in frame and len(frame) else ""
-    ax.set(xlabel="leads (log scale)", title=f"Funnel of the {cohort} cohort".replace("  ", " "))
+    ax.set(xlabel="leads", title=f"Funnel of the {cohort} cohort".replace("  ", " "))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.margins(x=0.35)
     return ax
 
@@ -100,8 +106,10 @@ def plot_conversion_curves(
     """
     ax = _axes(ax)
     groups = frame.groupby(by, sort=True) if by in frame else [("all", frame)]
+    colours = group_colours(frame[by]) if by in frame else {}
     for name, g in groups:
-        (line,) = ax.step(g["day"], g["rate"], where="post", label=str(name))
+        (line,) = ax.step(g["day"], g["rate"], where="post", label=str(name),
+                          color=colours.get(str(name)))  # fmt: skip
         if band:
             ax.fill_between(g["day"], g["lower"], g["upper"], step="post", alpha=0.15,
                             color=line.get_color(), linewidth=0)  # fmt: skip

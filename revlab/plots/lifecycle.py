@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from revlab.plots._common import axes as _axes
+from revlab.plots._common import group_colours
 
 __all__ = [
     "plot_churn_rates",
@@ -32,9 +33,11 @@ def plot_retention_curves(
     are not drawn; the shaded band is the interval.
     """
     ax = _axes(ax)
+    colours = group_colours(frame[by])
     for name, g in frame.groupby(by, sort=True):
         g = g[g["retention"].notna()]
-        line = ax.step(g["months"], g["retention"], where="post", label=str(name))[0]
+        line = ax.step(g["months"], g["retention"], where="post", label=str(name),
+                       color=colours[str(name)])[0]  # fmt: skip
         ax.fill_between(
             g["months"], g["lower"], g["upper"], step="post", alpha=0.15, color=line.get_color()
         )
@@ -105,7 +108,9 @@ def plot_ltv_to_cac(
     y = np.arange(len(rows))
     values = rows["ltv_to_cac"].to_numpy(dtype=float)
     err = np.vstack([values - rows["lower"], rows["upper"] - values])
-    ax.barh(y, np.nan_to_num(values), xerr=np.nan_to_num(err).clip(min=0), capsize=3)
+    colours = group_colours(frame[by])
+    ax.barh(y, np.nan_to_num(values), xerr=np.nan_to_num(err).clip(min=0), capsize=3,
+            color=[colours[str(n)] for n in rows[by]])  # fmt: skip
     ax.axvline(target, color="grey", linestyle="--", linewidth=1, label=f"{target:g}× target")
     ax.set_yticks(y, rows[by].astype(str))
     ax.set(xlabel="lifetime value / acquisition cost", title="LTV / CAC")

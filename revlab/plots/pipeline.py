@@ -15,8 +15,15 @@ from revlab.plots._common import axes as _axes
 
 __all__ = ["plot_slip_win_rates", "plot_waterfall"]
 
-#: Bar colours of the waterfall by role, from seaborn's colorblind palette.
-WATERFALL_COLOURS = {"total": "#949494", "up": "#029e73", "down": "#d55e00"}
+#: Bar colours of the waterfall by role: won is green and lost red although both take their
+#: amount out of the pipeline; what joins it is blue, what slips out (still open) amber.
+WATERFALL_COLOURS = {
+    "total": "#949494",
+    "won": "#029e73",
+    "lost": "#b42318",
+    "up": "#0173b2",
+    "down": "#de8f05",
+}
 SLIP_COLOURS = {"slipped": "#de8f05", "never": "#0173b2"}
 _TOTALS = ("opening", "closing")
 
@@ -35,8 +42,10 @@ def plot_waterfall(
     """The pipeline waterfall (from :func:`revlab.pipeline.waterfall`, one group).
 
     Opening and closing are full bars from zero; each movement floats from the running total
-    before it, its height the signed change (green up, red down), labelled with its value and
-    number of deals. So the opening bar plus the movement heights equals the closing bar.
+    before it, its height the signed change, labelled with its value and number of deals. So
+    the opening bar plus the movement heights equals the closing bar. Won is green and lost red
+    (both leave the pipeline); new and pulled-in deals and amounts raised are blue, slipped-out
+    deals and amounts cut amber (:data:`WATERFALL_COLOURS`).
     """
     extra = [c for c in frame.columns if c not in _WATERFALL_COLUMNS]
     if extra and frame[extra].drop_duplicates().shape[0] > 1:
@@ -50,8 +59,10 @@ def plot_waterfall(
     total = frame["movement"].isin(_TOTALS).to_numpy()
     bottom = np.where(total, 0.0, running - value)
     colour = [
-        WATERFALL_COLOURS["total" if t else "up" if v >= 0 else "down"]
-        for t, v in zip(total, value, strict=True)
+        WATERFALL_COLOURS[
+            "total" if t else m if m in ("won", "lost") else "up" if v >= 0 else "down"
+        ]
+        for t, v, m in zip(total, value, frame["movement"], strict=True)
     ]
     x = np.arange(len(frame))
     bars = ax.bar(x, value, bottom=bottom, color=colour, width=0.7)

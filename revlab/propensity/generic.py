@@ -68,13 +68,14 @@ class TableFit:
 def read_table(path: str | Path, *, parameter: str | None = None) -> pd.DataFrame:
     """Read a CSV (comma or semicolon separated, detected) or Parquet file.
 
-    An empty path means the run was given no file: a :class:`~revlab.errors.NotRequested` that
-    names the notebook ``parameter`` to set, so an optional section says so and is skipped.
+    An empty path means the run was given no file: a :class:`~revlab.errors.NotRequested`, so
+    an optional section says, for a reader, that it was not asked for and is skipped.
     """
     if not str(path).strip():
-        setting = f"the analyst sets {parameter}" if parameter else "pass its path"
         raise NotRequested(
-            "Public data", "this run was given no file for it", enable=f"To show it, {setting}."
+            "Public data",
+            "this optional check on public data was not asked for in this run",
+            enable="An analyst can add it by running the report again with the public data file.",
         )
     path = Path(path)
     if not path.exists():

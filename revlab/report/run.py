@@ -205,9 +205,12 @@ def build(
     notebooks = find_notebooks(folder)
     specs = {nb: nbparams.declared(nb) for nb in notebooks}
     user = nbparams.resolve(specs, parameters)
+    from revlab.present import source_name
+
     source_text, q, label = prepare(
         source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log
     )
+    label = source_name(label)  # pages name the source; the full path is in the log and code
     out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)
     with _out_lock(out):
@@ -244,7 +247,7 @@ def _build_locked(
         )
     run_date = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
     shown_as_of = as_of or f"{q.last_day:%Y-%m-%d}"
-    sections = _render_all(notebooks, work, q, shown_as_of, label, run_date)
+    sections = _render_all(notebooks, work, q, shown_as_of, label, run_date, final=final)
     info = pages.PageInfo(f"Revenue scorecard {q}", str(q), shown_as_of, label, run_date)
     (work / "index.html").write_text(scorecard.quarter_page(sections, info), encoding="utf-8")
     _swap_in(work, final)
@@ -331,7 +334,24 @@ def _run_all(notebooks, specs, params, work: Path, failed_dir: Path, progress, l
             ) from None
         seconds[nb.stem] = time.perf_counter() - start
         log(f"[{i}/{len(notebooks)}] {nb.name} done in {seconds[nb.stem]:.1f} s")
+        _log_stderr(nb, target, log)
     return seconds
+
+
+def _log_stderr(nb: Path, executed: Path, log) -> None:
+    """What the notebook wrote to stderr (warnings, progress bars): the log's, not the page's."""
+    import nbformat
+
+    lines: list[str] = []
+    for text in pages.stderr_of(nbformat.read(executed, as_version=4)):
+        for line in text.replace("\r", "\n").splitlines():
+            line = line.strip()
+            if line and line not in lines:
+                lines.append(line)
+    for line in lines[:20]:
+        log(f"  {nb.stem} stderr: {line[:300]}")
+    if len(lines) > 20:
+        log(f"  {nb.stem} stderr: … {len(lines) - 20} more lines, in the page with code")
 
 
 def _keep_failed(target: Path | None, failed_dir: Path, work: Path) -> None:
@@ -345,19 +365,29 @@ def _keep_failed(target: Path | None, failed_dir: Path, work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _render_all(notebooks, work: Path, q: Quarter, as_of: str, label: str, run_date: str):
+def _render_all(
+    notebooks, work: Path, q: Quarter, as_of: str, label: str, run_date: str, final=None
+):
+    """Both pages of every executed notebook; its sections for the scorecard.
+
+    The analyst's page names the report's folder as it will be (``final``), not the run's
+    temporary one that the notebooks were given (``output_dir``), which is gone afterwards.
+    """
     import nbformat
+
+    moved = (lambda text: text.replace(str(work), str(final))) if final else (lambda text: text)
 
     sections = []
     for nb in notebooks:
         executed = work / nb.name
         title = pages.notebook_title(nbformat.read(executed, as_version=4))
         info = pages.PageInfo(title, str(q), as_of, label, run_date)
+        figures = work / "figures"  # both pages link the same files
         (work / f"{nb.stem}.html").write_text(
-            pages.render(executed, info, with_code=False), encoding="utf-8"
+            pages.render(executed, info, with_code=False, figures=figures), encoding="utf-8"
         )
         (work / f"{nb.stem}.code.html").write_text(
-            pages.render(executed, info, with_code=True), encoding="utf-8"
+            moved(pages.render(executed, info, with_code=True, figures=figures)), encoding="utf-8"
         )
         sections.append(scorecard.read_section(executed, title))
     return sections

@@ -146,3 +146,13 @@ def test_compare_keeps_no_preferred_direction_as_none(hand):
     frame = funnel.compare(hand, quarter="2024Q2", within_days=60).set_index("metric")
     assert frame.loc["open_inventory", "better"] is None
     assert frame.loc["win_rate", "better"] == "higher"
+
+
+def test_attainment_is_bookings_against_the_quarters_target(hand):
+    q1 = funnel.headline(hand, quarter="2024Q1", within_days=60)
+    assert q1["bookings_target"] == 20_000
+    assert q1["attainment"] == pytest.approx(q1["bookings"] / 20_000)
+    q2 = funnel.headline(hand, quarter="2024Q2", within_days=60)
+    assert q2["bookings_target"] == 0 and np.isnan(q2["attainment"])  # no target, no attainment
+    q4 = funnel.headline(hand, quarter="2024Q4", within_days=60)
+    assert np.isnan(q4["bookings_target"]) and np.isnan(q4["attainment"])  # no row for it

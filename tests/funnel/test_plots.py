@@ -28,6 +28,7 @@ def test_funnel_bars_are_the_stage_counts_with_step_rates(hand):
     labels = [t.get_text() for t in ax.texts]
     assert labels[0] == "6" and labels[1].startswith("4  ·  66.7% (")
     assert "2024Q1" in ax.get_title()
+    assert ax.get_xscale() == "linear"  # a reader compares bar lengths: no log scale
 
 
 def test_funnel_of_a_young_cohort_says_so(hand):
@@ -102,3 +103,19 @@ def test_plots_draw_on_the_given_axes(hand):
     out = plots.plot_new_names(funnel.new_names(hand, period="quarter"), ax=ax)
     assert out is ax and len(fig.axes) == 1
     assert len(ax.get_lines()) == 3
+
+
+def test_a_channel_has_one_colour_in_every_figure(hand):
+    import matplotlib.colors as mcolors
+
+    names = plots.plot_new_names(funnel.new_names(hand, period="month", by="channel"))
+    line_colour = {ln.get_label(): mcolors.to_hex(ln.get_color()) for ln in names.lines}
+    cost = funnel.cost_per_name(hand, quarter="2024Q1")
+    bars = plots.plot_cost_per_name(cost)
+    shown = [t.get_text() for t in bars.get_xticklabels()]
+    bar_colour = dict(
+        zip(shown, (mcolors.to_hex(b.get_facecolor()) for b in bars.patches), strict=True)
+    )
+    assert len(set(line_colour.values())) == len(line_colour)  # distinct per channel
+    for channel, colour in bar_colour.items():
+        assert line_colour[channel] == colour, channel

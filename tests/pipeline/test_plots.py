@@ -36,15 +36,20 @@ def test_waterfall_bars_add_up_to_the_closing_bar(deal_source):
     assert "$350\n6 deals" in texts and "-$30\n1 deal" in texts
 
 
-def test_waterfall_colours_say_up_and_down(deal_source):
-    ax = plots.plot_waterfall(pipeline.waterfall(deal_source, quarter="2024Q2"))
-    colours = [b.get_facecolor()[:3] for b in _bars(ax)]
-    grey, green, red = (
-        np.array(plt.matplotlib.colors.to_rgb(c)) for c in ("#949494", "#029e73", "#d55e00")
+def test_waterfall_colours_won_green_and_lost_red(deal_source):
+    wf = pipeline.waterfall(deal_source, quarter="2024Q2")
+    ax = plots.plot_waterfall(wf)
+    colours = dict(zip(wf["movement"], (b.get_facecolor()[:3] for b in _bars(ax)), strict=True))
+    grey, green, red, blue, amber = (
+        np.array(plt.matplotlib.colors.to_rgb(c))
+        for c in ("#949494", "#029e73", "#b42318", "#0173b2", "#de8f05")
     )
-    assert np.allclose(colours[0], grey) and np.allclose(colours[-1], grey)
-    assert np.allclose(colours[1], green)  # new
-    assert np.allclose(colours[3], red)  # slipped out
+    assert np.allclose(colours["opening"], grey) and np.allclose(colours["closing"], grey)
+    assert np.allclose(colours["won"], green)  # out of the pipeline, but booked: good news
+    assert np.allclose(colours["lost"], red)
+    assert not np.allclose(colours["won"], colours["lost"])
+    assert np.allclose(colours["new"], blue)
+    assert np.allclose(colours["slipped_out"], amber)
 
 
 def test_waterfall_refuses_several_groups(deal_source):
