@@ -10,8 +10,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_MODULES = ("funnel", "propensity", "forecast", "pipeline", "lifecycle")
-
 #: Colours per role, shared by every figure so a channel looks the same everywhere.
 PALETTE = "colorblind"
 
@@ -48,17 +46,38 @@ def _inline_svg_too() -> None:
     set_matplotlib_formats("png", "svg")
 
 
-# Figures are looked up in their modules on first use rather than imported here: importing them
-# all would load matplotlib.pyplot on `import revlab.plots` (about 0.6 s), and a new figure
-# needs no edit here (a new module, its name in _MODULES).
+#: Every figure, by the module that draws it. Figures are imported on first use rather than
+#: here: importing them all would load matplotlib.pyplot on ``import revlab.plots`` (about
+#: 0.6 s). ``__all__`` and ``dir()`` list them, so tab completion in JupyterLab shows them;
+#: ``tests/test_plots_index.py`` checks this list against the modules.
+FIGURES = {
+    "funnel": (
+        "plot_conversion_curves", "plot_cost_per_name", "plot_drivers", "plot_funnel",
+        "plot_inventory", "plot_inventory_aging", "plot_new_names", "plot_velocity",
+    ),
+    "propensity": (
+        "plot_capacity", "plot_deciles", "plot_gains", "plot_importance", "plot_lift",
+        "plot_reliability", "plot_split_gap",
+    ),
+    "forecast": (
+        "plot_backtest", "plot_backtest_coverage", "plot_bookings_by_source",
+        "plot_forecast_distribution", "plot_forecast_fan", "plot_scenarios",
+    ),
+    "pipeline": ("plot_slip_win_rates", "plot_waterfall"),
+    "lifecycle": (
+        "plot_churn_rates", "plot_holdout", "plot_ltv_to_cac", "plot_retention_curves",
+        "plot_revenue_retention", "plot_satisfaction",
+    ),
+}  # fmt: skip
+_WHERE = {name: module for module, names in FIGURES.items() for name in names}
+__all__ = ["PALETTE", "use_style", *sorted(_WHERE)]
+
+
 def __getattr__(name: str) -> Any:
-    for module in _MODULES:
-        try:
-            mod = import_module(f"revlab.plots.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"revlab.plots.{module}":
-                continue
-            raise
-        if hasattr(mod, name):
-            return getattr(mod, name)
-    raise AttributeError(f"revlab.plots has no figure {name!r}")
+    if name not in _WHERE:
+        raise AttributeError(f"revlab.plots has no figure {name!r}")
+    return getattr(import_module(f"revlab.plots.{_WHERE[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
