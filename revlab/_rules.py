@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from revlab import _dates
 from revlab._tables import TABLES, Column, TableSpec
 
 MAX_EXAMPLES = 3
@@ -92,7 +93,9 @@ def coerce_table(
                 f"{name}.{col.name}: {_count(bad)} cannot be read as {col.kind} "
                 f"(values {bad_values}; {examples(out, bad, spec)}); fix or blank those values."
             )
-        elif note:
+        if note.startswith(_UNSURE):
+            problems.append(unsure_dates(spec, out, col.name))
+        elif note and not (bad is not None and bad.any()):
             notes.append(f"{name}.{col.name}: {note}")
         out[col.name] = converted
     problems += _required_not_null(spec, frame, out)
@@ -133,14 +136,29 @@ def _to_timestamp(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
         return out, None, f"converted timezone-aware timestamps ({series.dtype.tz}) to naive UTC"
     if pd.api.types.is_datetime64_dtype(series):
         return series.astype("datetime64[us]"), None, ""
-    text = series.astype("str").where(series.notna())
-    has_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).any()
-    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-    out = parsed.dt.tz_localize(None).astype("datetime64[us]")
-    note = "read text as timestamps" + (
-        "; timezone offsets converted to naive UTC" if has_offset else ""
+    read = _dates.parse_text(series)
+    if read.problem:  # reported by unsure_dates; its values are not read
+        return read.values, read.bad, _UNSURE + read.problem
+    note = (
+        "read text as timestamps"
+        + (f" ({read.order})" if read.order else "")
+        + ("; timezone offsets converted to naive UTC" if read.aware.any() else "")
     )
-    return out, series.notna() & out.isna(), note
+    return read.values, read.bad, note
+
+
+_UNSURE = "unsure: "
+
+
+def unsure_dates(spec: TableSpec, frame: pd.DataFrame, column: str) -> str:
+    """The message for a text timestamp column whose day/month order is ambiguous or mixed."""
+    series = frame[column]
+    read = _dates.parse_text(series)
+    return (
+        f"{spec.name}.{column}: the column {read.problem} "
+        f"({_count(read.unsure)}, values {read.examples(series)}; "
+        f"{examples(frame, read.unsure, spec)}); {_dates.FIX}."
+    )
 
 
 def _to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
@@ -166,7 +184,7 @@ def _required_not_null(spec: TableSpec, original: pd.DataFrame, frame: pd.DataFr
     problems = []
     for col in spec.required:
         empty = original[col.name].isna()
-        if col.kind == "string":  # blank or whitespace-only text is no value either
+        if col.kind in ("string", "timestamp"):  # blank or whitespace-only text is no value
             empty |= original[col.name].astype("string").str.strip().eq("").fillna(False)
         if empty.any():
             problems.append(
