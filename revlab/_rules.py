@@ -241,9 +241,54 @@ def check_rows(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> list[st
                         f"({examples(frame, bad, spec)}); fix the dates at the source."
                     )
         problems += _future_events(spec, frame, cutoff)
+    if "subscriptions" in tables:
+        problems += overlapping_terms(tables["subscriptions"])
     problems += _won_not_closed(tables)
     problems += _quarter_format(tables)
     return problems
+
+
+def overlapping_terms(subs: pd.DataFrame) -> list[str]:
+    """Terms of one account that overlap: a term starting before an earlier one has ended.
+
+    A renewal starting the day the previous term ends is no overlap. Retention follows one
+    term at a time per account, so notebook 04 would refuse these; validation names them first.
+    """
+    cols = {"account_id", "start_date", "end_date"}
+    if not cols <= set(subs.columns):
+        return []
+    dated = subs[subs["start_date"].notna() & subs["end_date"].notna()]
+    ordered = dated.sort_values(["account_id", "start_date", "end_date"], kind="stable")
+    ends = ordered["end_date"].astype("int64")
+    account = ordered["account_id"]
+    before = ends.groupby(account, sort=False).cummax().groupby(account, sort=False).shift()
+    clash = ordered["start_date"].astype("int64") < before
+    if not clash.any():
+        return []
+    label = "subscription_id" in ordered.columns
+    rows = ordered.assign(_row=ordered.index).reset_index(drop=True)  # by position
+
+    def term(pos: int) -> str:
+        row = rows.iloc[pos]
+        name = f"{row['subscription_id']} " if label else f"row {row['_row']} "
+        return f"{name}{row['start_date']:%Y-%m-%d} to {row['end_date']:%Y-%m-%d}"
+
+    shown = []
+    for pos in np.flatnonzero(clash.to_numpy())[:MAX_EXAMPLES]:
+        acct = rows["account_id"].iloc[pos]
+        earlier = rows.iloc[:pos]
+        other = int(earlier["end_date"].where(earlier["account_id"] == acct).idxmax())
+        shown.append(f"account_id {acct}: {term(pos)} starts before {term(other)} ends")
+    n, accounts = int(clash.sum()), ordered.loc[clash.to_numpy(), "account_id"].nunique()
+    more = "; …" if n > MAX_EXAMPLES else ""
+    return [
+        f"subscriptions.start_date: {n} term{'s' if n != 1 else ''} of {accounts} "
+        f"account{'s' if accounts != 1 else ''} overlap{'s' if n == 1 else ''} an earlier term of "
+        "the same account "
+        f"({'; '.join(shown)}{more}); retention follows one term at a time per account (a "
+        "renewal may start the day the previous term ends): end the earlier term when the "
+        "next starts, or merge add-ons that run together into one term."
+    ]
 
 
 def _future_events(spec: TableSpec, frame: pd.DataFrame, cutoff: pd.Timestamp) -> list[str]:
