@@ -141,13 +141,14 @@ def _to_timestamp(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
         return read.values, read.bad, _UNSURE + read.problem
     note = (
         "read text as timestamps"
-        + (f" ({read.order})" if read.order else "")
+        + (f" ({_ORDERS.get(read.order, read.order)})" if read.order else "")
         + ("; timezone offsets converted to naive UTC" if read.aware.any() else "")
     )
     return read.values, read.bad, note
 
 
 _UNSURE = "unsure: "
+_ORDERS = {"iso": "ISO 8601"}
 
 
 def unsure_dates(spec: TableSpec, frame: pd.DataFrame, column: str) -> str:

@@ -396,7 +396,45 @@ class Source:
         missing = [n for n in require if n not in tables]
         if missing and not tables:
             raise SchemaError([f"{self.label}: holds none of the canonical tables."])
-        return validate(tables, as_of=as_of if as_of is not None else self.as_of, require=require)
+        engine = [p for n, frame in tables.items() for p in self._engine_dates(n, frame)]
+        try:
+            checked = validate(
+                tables, as_of=as_of if as_of is not None else self.as_of, require=require
+            )
+        except SchemaError as exc:
+            raise SchemaError([*exc.problems, *engine]) from None
+        if engine:
+            raise SchemaError(engine)
+        return checked
+
+    def _engine_dates(self, name: str, frame: pd.DataFrame) -> list[str]:
+        """Text timestamps the engine's cast would read otherwise than validation does.
+
+        :meth:`table` casts a timestamp stored as text in the engine, which reads plain ISO
+        8601 alike but drops an offset or fails on ``Z`` and day/month dates; such columns are
+        refused here rather than misread or failing in an analysis. (CSV files in a folder are
+        parsed on connect and never reach the cast.)
+        """
+        raw, problems = self.raw(name), []
+        for col in TABLES[name].columns.values():
+            if col.kind != "timestamp" or col.name not in frame.columns:
+                continue
+            if not raw[col.name].type().is_string():
+                continue
+            read = _dates.parse_text(frame[col.name])
+            odd = read.aware if read.aware.any() else pd.Series(False, index=frame.index)
+            if read.order in ("day first", "month first"):
+                odd = odd | read.values.notna()
+            if odd.any():
+                shown = ", ".join(map(repr, frame.loc[odd, col.name].drop_duplicates()[:3]))
+                what = "offsets or Z" if read.aware.any() else f"day/month dates ({read.order})"
+                problems.append(
+                    f"{name}.{col.name}: {int(odd.sum())} rows are text timestamps with {what} "
+                    f"(values {shown}) stored as text in {self.label}, which the engine's cast "
+                    "would misread; store the column as TIMESTAMP in UTC (convert it before "
+                    "writing), or give the tables as CSV files in a folder, which revlab parses."
+                )
+        return problems
 
 
 def cast_canonical(table: ir.Table, name: str) -> ir.Table:

@@ -121,3 +121,22 @@ def test_unreadable_text_in_a_folder_is_named_by_validation(tmp_path, capsys):
     code, err = _validate_cli(capsys, _folder(tmp_path, _leads(["2024-03-05", "next tuesday"])))
     assert code == 3
     assert "leads.created_at: 1 row cannot be read as timestamp (values 'next tuesday'" in err
+
+
+@pytest.mark.parametrize("store", ["duckdb", "parquet"])
+def test_text_dates_the_engine_would_misread_are_refused(tmp_path, capsys, duckdb_file, store):
+    # DuckDB's cast drops a +02:00 and fails on ...T05:00Z: validation refuses them up front.
+    frame = _leads(["2024-03-05T05:00Z", "2024-03-05T05:00:00+02:00"])
+    if store == "duckdb":
+        source = duckdb_file({"leads": frame}, tmp_path / "crm.duckdb")
+    else:
+        source = tmp_path / "export"
+        source.mkdir()
+        frame.to_parquet(source / "leads.parquet")
+    code, err = _validate_cli(capsys, source)
+    assert code == 3
+    assert (
+        "leads.created_at: 2 rows are text timestamps with offsets or Z (values "
+        "'2024-03-05T05:00Z', '2024-03-05T05:00:00+02:00') stored as text in" in err
+    )
+    assert "store the column as TIMESTAMP in UTC" in err
