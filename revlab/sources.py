@@ -422,6 +422,8 @@ class Source:
             if not raw[col.name].type().is_string():
                 continue
             read = _dates.parse_text(frame[col.name])
+            if read.bad.any() or read.problem:  # validation names those values first
+                continue
             odd = read.aware if read.aware.any() else pd.Series(False, index=frame.index)
             if read.order in ("day first", "month first"):
                 odd = odd | read.values.notna()

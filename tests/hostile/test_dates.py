@@ -140,3 +140,10 @@ def test_text_dates_the_engine_would_misread_are_refused(tmp_path, capsys, duckd
         "'2024-03-05T05:00Z', '2024-03-05T05:00:00+02:00') stored as text in" in err
     )
     assert "store the column as TIMESTAMP in UTC" in err
+
+
+def test_a_folder_csv_with_offsets_and_a_bad_value_gets_one_message(tmp_path, capsys):
+    frame = _leads(["2024-03-05T05:00Z", "next tuesday"])
+    code, err = _validate_cli(capsys, _folder(tmp_path, frame))
+    assert code == 3 and "1 problem in the data" in err
+    assert "cannot be read as timestamp (values 'next tuesday'" in err
