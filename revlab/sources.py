@@ -168,18 +168,23 @@ def _read_csv(con: BaseBackend, path: Path, name: str) -> list[str]:
 
     Every row is read now, so a value that breaks the type DuckDB guessed from the file's first
     rows stops here, naming the file, line and column (a text attribute is kept as text).
-    Canonical text and timestamp columns are read as text, and the timestamps go through
-    :func:`revlab._dates.parse_text`, the reading :func:`revlab.validate` uses: DuckDB's own
-    date guess, which may read 05/03/2024 day first where pandas would read it month first,
-    is never used.
+    Canonical text and timestamp columns, and attributes DuckDB guesses are dates, are read as
+    text, and the dates go through :func:`revlab._dates.parse_text`, the reading
+    :func:`revlab.validate` uses: DuckDB's own date guess, which may read 05/03/2024 day first
+    where pandas would read it month first, is never used.
     """
     import duckdb
 
     spec, raw = TABLES[name], con.con
     literal = "'" + str(path).replace("'", "''") + "'"
-    header = [row[0] for row in raw.execute(f"DESCRIBE FROM read_csv({literal})").fetchall()]
+    sniffed = dict(
+        (row[0], row[1]) for row in raw.execute(f"DESCRIBE FROM read_csv({literal})").fetchall()
+    )
+    header = list(sniffed)
     text = [c.name for c in spec.columns.values() if c.kind in ("string", "timestamp")]
-    as_text = [c for c in header if c in text]
+    # Attributes DuckDB guesses are dates are read as text too, and parsed like the rest.
+    dated = [c for c, kind in sniffed.items() if c not in spec.columns and _is_date(kind)]
+    as_text = [c for c in header if c in text] + dated
     while True:
         types = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in as_text)
         try:
@@ -194,10 +199,9 @@ def _read_csv(con: BaseBackend, path: Path, name: str) -> list[str]:
                 raise SourceError(_type_changed(path, spec, header, found)) from None
             as_text.append(column)  # an attribute that holds text after all: kept as text
     problems = []
-    for col in spec.columns.values():
-        if col.kind != "timestamp" or col.name not in frame.columns:
-            continue
-        read = _dates.parse_text(frame[col.name])
+    stamps = [c.name for c in spec.columns.values() if c.kind == "timestamp"]
+    for col in [c for c in stamps if c in frame.columns] + dated:
+        read = _dates.parse_text(frame[col])
         if read.problem:
             if spec.key in frame.columns:
                 rows = f"{spec.key} " + ", ".join(map(str, frame.loc[read.unsure, spec.key][:3]))
@@ -205,14 +209,18 @@ def _read_csv(con: BaseBackend, path: Path, name: str) -> list[str]:
                 rows = "lines " + ", ".join(str(i + 2) for i in frame.index[read.unsure][:3])
             n = int(read.unsure.sum())
             problems.append(
-                f"{name}.{col.name} ({path}): the column {read.problem} ({n} "
-                f"row{'s' if n != 1 else ''}, values {read.examples(frame[col.name])}; "
+                f"{name}.{col} ({path}): the column {read.problem} ({n} "
+                f"row{'s' if n != 1 else ''}, values {read.examples(frame[col])}; "
                 f"{rows}{', …' if n > 3 else ''}); {_dates.FIX}."
             )
         elif not read.bad.any():  # unreadable values stay text, for validate to name
-            frame[col.name] = read.values
+            frame[col] = read.values
     con.create_table(name, frame)
     return problems
+
+
+def _is_date(duckdb_type: str) -> bool:
+    return duckdb_type.startswith(("DATE", "TIMESTAMP", "TIME"))
 
 
 _DUCKDB_KINDS = {

@@ -27,7 +27,7 @@ def _leads(created) -> pd.DataFrame:
 
 def _folder(tmp_path, frame: pd.DataFrame, name="leads"):
     folder = tmp_path / "export"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / f"{name}.csv", index=False)
     return folder
 
@@ -147,3 +147,13 @@ def test_a_folder_csv_with_offsets_and_a_bad_value_gets_one_message(tmp_path, ca
     code, err = _validate_cli(capsys, _folder(tmp_path, frame))
     assert code == 3 and "1 problem in the data" in err
     assert "cannot be read as timestamp (values 'next tuesday'" in err
+
+
+def test_a_date_attribute_in_a_folder_csv_goes_through_the_same_parse(tmp_path, capsys):
+    # DuckDB guesses one date order for the whole file; the shared parse decides per column.
+    sure = _leads(["25/03/2024", "26/03/2024"]).assign(signed_on=["27/03/2024", "28/03/2024"])
+    leads = connect(_folder(tmp_path, sure)).to_pandas("leads")
+    assert list(leads["signed_on"]) == [pd.Timestamp("2024-03-27"), pd.Timestamp("2024-03-28")]
+    unsure = sure.assign(signed_on=["05/03/2024", "06/03/2024"])
+    code, err = _validate_cli(capsys, _folder(tmp_path / "b", unsure))
+    assert code == 3 and "leads.signed_on (" in err and "ambiguous whether '05/03/2024'" in err
