@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from collections.abc import Mapping
 from importlib import metadata
 
 import ibis
+import pandas as pd
 
 from revlab._tables import CREATED
 from revlab.sources import Source
@@ -58,3 +60,25 @@ def content_fingerprint(src: Source) -> str:
     except (NotImplementedError, ibis.common.exceptions.OperationNotDefinedError):
         return fingerprint(src)
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def table_fingerprint(tables: Mapping[str, pd.DataFrame]) -> str:
+    """A hash of every table's name, columns, dtypes and values: same tables, same hash.
+
+    Rows are sorted first, so the order a backend returns them in does not matter. This is the
+    fingerprint ``revlab demo`` prints: DuckDB's file layout (its compression) differs between
+    two writes of the same tables, so the same seed gives the same tables, not the same bytes.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        frame = tables[name]
+        frame = frame[sorted(map(str, frame.columns))]
+        rows = frame.sort_values(list(frame.columns), kind="stable", na_position="last")
+        digest.update(f"{name}:{dict(frame.dtypes.astype(str))}".encode())
+        digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def source_fingerprint(src: Source) -> str:
+    """:func:`table_fingerprint` of every table a source holds, read with canonical dtypes."""
+    return table_fingerprint({name: src.to_pandas(name) for name in src.available()})

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from revlab import _dates
 from revlab._tables import TABLES, Column, TableSpec
 
 MAX_EXAMPLES = 3
@@ -92,7 +93,9 @@ def coerce_table(
                 f"{name}.{col.name}: {_count(bad)} cannot be read as {col.kind} "
                 f"(values {bad_values}; {examples(out, bad, spec)}); fix or blank those values."
             )
-        elif note:
+        if note.startswith(_UNSURE):
+            problems.append(unsure_dates(spec, out, col.name))
+        elif note and not (bad is not None and bad.any()):
             notes.append(f"{name}.{col.name}: {note}")
         out[col.name] = converted
     problems += _required_not_null(spec, frame, out)
@@ -133,14 +136,30 @@ def _to_timestamp(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
         return out, None, f"converted timezone-aware timestamps ({series.dtype.tz}) to naive UTC"
     if pd.api.types.is_datetime64_dtype(series):
         return series.astype("datetime64[us]"), None, ""
-    text = series.astype("str").where(series.notna())
-    has_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).any()
-    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-    out = parsed.dt.tz_localize(None).astype("datetime64[us]")
-    note = "read text as timestamps" + (
-        "; timezone offsets converted to naive UTC" if has_offset else ""
+    read = _dates.parse_text(series)
+    if read.problem:  # reported by unsure_dates; its values are not read
+        return read.values, read.bad, _UNSURE + read.problem
+    note = (
+        "read text as timestamps"
+        + (f" ({_ORDERS.get(read.order, read.order)})" if read.order else "")
+        + ("; timezone offsets converted to naive UTC" if read.aware.any() else "")
     )
-    return out, series.notna() & out.isna(), note
+    return read.values, read.bad, note
+
+
+_UNSURE = "unsure: "
+_ORDERS = {"iso": "ISO 8601"}
+
+
+def unsure_dates(spec: TableSpec, frame: pd.DataFrame, column: str) -> str:
+    """The message for a text timestamp column whose day/month order is ambiguous or mixed."""
+    series = frame[column]
+    read = _dates.parse_text(series)
+    return (
+        f"{spec.name}.{column}: the column {read.problem} "
+        f"({_count(read.unsure)}, values {read.examples(series)}; "
+        f"{examples(frame, read.unsure, spec)}); {_dates.FIX}."
+    )
 
 
 def _to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
@@ -166,7 +185,7 @@ def _required_not_null(spec: TableSpec, original: pd.DataFrame, frame: pd.DataFr
     problems = []
     for col in spec.required:
         empty = original[col.name].isna()
-        if col.kind == "string":  # blank or whitespace-only text is no value either
+        if col.kind in ("string", "timestamp"):  # blank or whitespace-only text is no value
             empty |= original[col.name].astype("string").str.strip().eq("").fillna(False)
         if empty.any():
             problems.append(
@@ -223,9 +242,54 @@ def check_rows(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> list[st
                         f"({examples(frame, bad, spec)}); fix the dates at the source."
                     )
         problems += _future_events(spec, frame, cutoff)
+    if "subscriptions" in tables:
+        problems += overlapping_terms(tables["subscriptions"])
     problems += _won_not_closed(tables)
     problems += _quarter_format(tables)
     return problems
+
+
+def overlapping_terms(subs: pd.DataFrame) -> list[str]:
+    """Terms of one account that overlap: a term starting before an earlier one has ended.
+
+    A renewal starting the day the previous term ends is no overlap. Retention follows one
+    term at a time per account, so notebook 04 would refuse these; validation names them first.
+    """
+    cols = {"account_id", "start_date", "end_date"}
+    if not cols <= set(subs.columns):
+        return []
+    dated = subs[subs["start_date"].notna() & subs["end_date"].notna()]
+    ordered = dated.sort_values(["account_id", "start_date", "end_date"], kind="stable")
+    ends = ordered["end_date"].astype("int64")
+    account = ordered["account_id"]
+    before = ends.groupby(account, sort=False).cummax().groupby(account, sort=False).shift()
+    clash = ordered["start_date"].astype("int64") < before
+    if not clash.any():
+        return []
+    label = "subscription_id" in ordered.columns
+    rows = ordered.assign(_row=ordered.index).reset_index(drop=True)  # by position
+
+    def term(pos: int) -> str:
+        row = rows.iloc[pos]
+        name = f"{row['subscription_id']} " if label else f"row {row['_row']} "
+        return f"{name}{row['start_date']:%Y-%m-%d} to {row['end_date']:%Y-%m-%d}"
+
+    shown = []
+    for pos in np.flatnonzero(clash.to_numpy())[:MAX_EXAMPLES]:
+        acct = rows["account_id"].iloc[pos]
+        earlier = rows.iloc[:pos]
+        other = int(earlier["end_date"].where(earlier["account_id"] == acct).idxmax())
+        shown.append(f"account_id {acct}: {term(pos)} starts before {term(other)} ends")
+    n, accounts = int(clash.sum()), ordered.loc[clash.to_numpy(), "account_id"].nunique()
+    more = "; …" if n > MAX_EXAMPLES else ""
+    return [
+        f"subscriptions.start_date: {n} term{'s' if n != 1 else ''} of {accounts} "
+        f"account{'s' if accounts != 1 else ''} overlap{'s' if n == 1 else ''} an earlier term of "
+        "the same account "
+        f"({'; '.join(shown)}{more}); retention follows one term at a time per account (a "
+        "renewal may start the day the previous term ends): end the earlier term when the "
+        "next starts, or merge add-ons that run together into one term."
+    ]
 
 
 def _future_events(spec: TableSpec, frame: pd.DataFrame, cutoff: pd.Timestamp) -> list[str]:

@@ -7,13 +7,16 @@ was known at that date, so back-tests and propensity snapshots see no future.
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from revlab import _dates
 from revlab.errors import DataError, Shortfall
 from revlab.schema import TABLES, SchemaError, Validated, validate
 
@@ -122,7 +125,7 @@ def _folder_backend(folder: Path) -> BaseBackend:
     import ibis
 
     con = _duckdb_utc(ibis.duckdb.connect())
-    found = False
+    found, problems = False, []
     for name in TABLES:
         paths = [folder / f"{name}{suffix}" for suffix in FILE_SUFFIXES]
         paths = [p for p in paths if p.exists()]
@@ -132,18 +135,121 @@ def _folder_backend(folder: Path) -> BaseBackend:
                 f"folder {folder} holds the {name} table twice ({both}); keep one file per table."
             )
         for path in paths:
-            reader = con.read_parquet if path.suffix == ".parquet" else con.read_csv
             try:
-                reader(str(path), table_name=name)
+                if path.suffix == ".parquet":
+                    con.read_parquet(str(path), table_name=name)
+                else:
+                    problems += _read_csv(con, path, name)
+            except SourceError:
+                raise
             except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the file
                 raise SourceError(_unreadable(path, exc)) from None
             found = True
+    if problems:
+        raise SchemaError(problems)
     if not found:
         raise SourceError(
             f"folder {folder} holds no canonical table files; expected files such as "
             f"leads.csv or opportunities.parquet (one per table: {', '.join(TABLES)})."
         )
     return con
+
+
+_CONVERSION = re.compile(
+    r"CSV Error on Line: (?P<line>\d+).*?Original Line: (?P<original>[^\n]*).*?"
+    r'converting column "(?P<column>[^"]+)"\. Could not convert string "(?P<value>[^"]*)" '
+    r"to '(?P<type>[^']+)'",
+    re.S,
+)
+
+
+def _read_csv(con: BaseBackend, path: Path, name: str) -> list[str]:
+    """Read a CSV table file into ``con`` as table ``name``; return its unsure date columns.
+
+    Every row is read now, so a value that breaks the type DuckDB guessed from the file's first
+    rows stops here, naming the file, line and column (a text attribute is kept as text).
+    Canonical text and timestamp columns, and attributes DuckDB guesses are dates, are read as
+    text, and the dates go through :func:`revlab._dates.parse_text`, the reading
+    :func:`revlab.validate` uses: DuckDB's own date guess, which may read 05/03/2024 day first
+    where pandas would read it month first, is never used.
+    """
+    import duckdb
+
+    spec, raw = TABLES[name], con.con
+    literal = "'" + str(path).replace("'", "''") + "'"
+    sniffed = dict(
+        (row[0], row[1]) for row in raw.execute(f"DESCRIBE FROM read_csv({literal})").fetchall()
+    )
+    header = list(sniffed)
+    text = [c.name for c in spec.columns.values() if c.kind in ("string", "timestamp")]
+    # Attributes DuckDB guesses are dates are read as text too, and parsed like the rest.
+    dated = [c for c, kind in sniffed.items() if c not in spec.columns and _is_date(kind)]
+    as_text = [c for c in header if c in text] + dated
+    while True:
+        types = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in as_text)
+        try:
+            frame = raw.execute(f"FROM read_csv({literal}, types={{{types}}})").df()
+            break
+        except duckdb.ConversionException as exc:
+            found = _CONVERSION.search(str(exc))
+            if found is None:
+                raise
+            column = found["column"]
+            if column in spec.columns or column in as_text:
+                raise SourceError(_type_changed(path, spec, header, found)) from None
+            as_text.append(column)  # an attribute that holds text after all: kept as text
+    problems = []
+    stamps = [c.name for c in spec.columns.values() if c.kind == "timestamp"]
+    for col in [c for c in stamps if c in frame.columns] + dated:
+        read = _dates.parse_text(frame[col])
+        if read.problem:
+            if spec.key in frame.columns:
+                rows = f"{spec.key} " + ", ".join(map(str, frame.loc[read.unsure, spec.key][:3]))
+            else:  # line numbers in the file: the header is line 1
+                rows = "lines " + ", ".join(str(i + 2) for i in frame.index[read.unsure][:3])
+            n = int(read.unsure.sum())
+            problems.append(
+                f"{name}.{col} ({path}): the column {read.problem} ({n} "
+                f"row{'s' if n != 1 else ''}, values {read.examples(frame[col])}; "
+                f"{rows}{', …' if n > 3 else ''}); {_dates.FIX}."
+            )
+        elif not read.bad.any():  # unreadable values stay text, for validate to name
+            frame[col] = read.values
+    con.create_table(name, frame)
+    return problems
+
+
+def _is_date(duckdb_type: str) -> bool:
+    return duckdb_type.startswith(("DATE", "TIMESTAMP", "TIME"))
+
+
+_DUCKDB_KINDS = {
+    **dict.fromkeys(["BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE"], "a number"),
+    "BOOLEAN": "true or false",
+    **dict.fromkeys(["DATE", "TIMESTAMP", "TIME"], "a date"),
+}
+
+
+def _type_changed(path: Path, spec, header: list[str], found: re.Match) -> str:
+    """A value that breaks the column type DuckDB guessed from the first rows of a CSV file."""
+    column, value, kind = found["column"], found["value"], found["type"]
+    row = next(csv.reader([found["original"]]), [])
+    ident = ""
+    if spec.key and spec.key in header and len(row) == len(header):
+        ident = f", {spec.key} {row[header.index(spec.key)]}"
+    fixes = {
+        "float": "write plain numbers there (no units, currency signs or thousands separators: "
+        "12000, not 12k) or blank the value",
+        "bool": "write true or false there, or blank the value",
+    }
+    kind_of = spec.columns[column].kind if column in spec.columns else ""
+    fix = fixes.get(kind_of, "fix or blank the value")
+    return (
+        f"{path} line {found['line']}, column {column}{ident}: {value!r} is not "
+        f"{_DUCKDB_KINDS.get(kind, kind.lower())} like the values before it (DuckDB guessed the "
+        "column's type from the "
+        f"first rows of the file); {fix} at the source and read the folder again."
+    )
 
 
 def unrecognised_files(folder: str | Path) -> list[str]:
@@ -298,7 +404,47 @@ class Source:
         missing = [n for n in require if n not in tables]
         if missing and not tables:
             raise SchemaError([f"{self.label}: holds none of the canonical tables."])
-        return validate(tables, as_of=as_of if as_of is not None else self.as_of, require=require)
+        engine = [p for n, frame in tables.items() for p in self._engine_dates(n, frame)]
+        try:
+            checked = validate(
+                tables, as_of=as_of if as_of is not None else self.as_of, require=require
+            )
+        except SchemaError as exc:
+            raise SchemaError([*exc.problems, *engine]) from None
+        if engine:
+            raise SchemaError(engine)
+        return checked
+
+    def _engine_dates(self, name: str, frame: pd.DataFrame) -> list[str]:
+        """Text timestamps the engine's cast would read otherwise than validation does.
+
+        :meth:`table` casts a timestamp stored as text in the engine, which reads plain ISO
+        8601 alike but drops an offset or fails on ``Z`` and day/month dates; such columns are
+        refused here rather than misread or failing in an analysis. (CSV files in a folder are
+        parsed on connect and never reach the cast.)
+        """
+        raw, problems = self.raw(name), []
+        for col in TABLES[name].columns.values():
+            if col.kind != "timestamp" or col.name not in frame.columns:
+                continue
+            if not raw[col.name].type().is_string():
+                continue
+            read = _dates.parse_text(frame[col.name])
+            if read.bad.any() or read.problem:  # validation names those values first
+                continue
+            odd = read.aware if read.aware.any() else pd.Series(False, index=frame.index)
+            if read.order in ("day first", "month first"):
+                odd = odd | read.values.notna()
+            if odd.any():
+                shown = ", ".join(map(repr, frame.loc[odd, col.name].drop_duplicates()[:3]))
+                what = "offsets or Z" if read.aware.any() else f"day/month dates ({read.order})"
+                problems.append(
+                    f"{name}.{col.name}: {int(odd.sum())} rows are text timestamps with {what} "
+                    f"(values {shown}) stored as text in {self.label}, which the engine's cast "
+                    "would misread; store the column as TIMESTAMP in UTC (convert it before "
+                    "writing), or give the tables as CSV files in a folder, which revlab parses."
+                )
+        return problems
 
 
 def cast_canonical(table: ir.Table, name: str) -> ir.Table:

@@ -44,7 +44,8 @@ Mapping format (YAML; the same keys work as a dict)::
       segment:
         from: Account Sector      #   a looked-up column works like the export's own
         map: {Banking: enterprise, Retail: mid-market, Software: smb}
-    dates:                        # strftime format per timestamp column (default ISO 8601);
+    dates:                        # strftime format per timestamp column (default ISO 8601, or
+                                  #   day/month dates whose order the column shows: 25/03/2024);
       created_at: "%d/%m/%Y %H:%M"   # also epoch_s / epoch_ms; entered_at is the format
       close_date: "%d/%m/%Y"         #   of the stage_dates columns
     timezone: Europe/Berlin       # zone of timestamps written without an offset (default UTC)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from revlab import _dates
 from revlab.schema import TABLES, SchemaError
 
 from . import _privacy, _reshape, _values
@@ -350,6 +351,16 @@ def _bad_values(series, bad, kind, col, raw, cmap: ColumnMap, where) -> list[str
                     f"): {fix}, or fix them at the source."
                 )
         bad = bad & ~missing & ~repeated
+        if col not in cmap.dates:
+            read = _dates.parse_text(series)
+            if read.problem:
+                out.append(
+                    f"{where}.{col}: the column {read.problem} ({_rows(int(read.unsure.sum()))}, "
+                    f"values {read.examples(series)}{_example_ids(raw, read.unsure, cmap)}); "
+                    f"give its format under `dates:` in the mapping (e.g. {col}: '%d/%m/%Y' for "
+                    "day first), or export ISO 8601 dates."
+                )
+                bad = bad & ~read.unsure
     if bad.any():
         hint = {
             "timestamp": "give its format under `dates:` in the mapping (e.g. '%d/%m/%Y')",

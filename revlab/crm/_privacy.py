@@ -3,7 +3,8 @@
 A table gets its canonical columns and the attributes a mapping names (``keep:``), nothing
 else. A named attribute is refused when its header or its values say it is personal or free
 text: e-mail addresses, phone numbers, names, street addresses, or prose (notes, subjects,
-bodies). A canonical text column holding e-mail addresses or phone numbers is refused too.
+bodies). A canonical text column holding e-mail addresses, phone numbers or prose (a line
+break, or over 100 characters) is refused too.
 ``owner`` is kept when its values are ids (``005000000000U01``, ``301``); names or e-mail
 addresses become ``owner-<10 hex>``, a keyed BLAKE2b hash of the value (case and spaces
 ignored) with the mapping's ``owner_salt``: the same person gets the same id in every import
@@ -71,7 +72,7 @@ def looks_like_phone(text: pd.Series) -> pd.Series:
 
 
 def personal_rows(values: pd.Series) -> tuple[str, pd.Series] | None:
-    """For a canonical text column: what personal data it holds and where, or None."""
+    """For a canonical text column: the personal data or free text it holds and where, or None."""
     text = values.astype("str").where(values.notna())
     email = text.str.contains(EMAIL, na=False)
     if email.any():
@@ -79,6 +80,9 @@ def personal_rows(values: pd.Series) -> tuple[str, pd.Series] | None:
     phone = looks_like_phone(text.fillna("")) & text.notna()
     if phone.any():
         return "phone numbers", phone
+    prose = text.str.contains("\n", na=False) | (text.str.len() > FREE_TEXT_CHARS).fillna(False)
+    if prose.any():  # notes or a description mapped to a canonical column: free text
+        return "free text", prose
     return None
 
 

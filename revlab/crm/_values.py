@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from revlab import _dates
 from revlab.schema import PANDAS_DTYPES
 
 TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
@@ -69,7 +70,9 @@ def to_timestamp(
     Values with an offset (``2024-03-05T14:22:10.000+0000``, ``...Z``) are converted to UTC;
     values without one are taken to be in ``timezone``, except dates without a time, which
     name a calendar day and stay at midnight. ``fmt`` is a ``strftime`` format,
-    ``"epoch_ms"`` / ``"epoch_s"`` for Unix times, or None for ISO 8601. A local time that
+    ``"epoch_ms"`` / ``"epoch_s"`` for Unix times, or None for the reading every path shares
+    (:func:`revlab._dates.parse_text`: ISO 8601, or day/month dates whose order the column
+    shows). A local time that
     does not exist (the hour skipped when clocks go forward) or repeats (the hour lived twice
     when they go back) is bad unless ``nonexistent`` (``shift_forward`` / ``shift_backward``)
     or ``ambiguous`` (``earliest`` / ``latest``) says how to read it; see :func:`dst_gaps`.
@@ -88,6 +91,13 @@ def to_timestamp(
         out = pd.to_datetime(numbers, unit=EPOCH_UNITS[fmt], errors="coerce")
         return out.astype(dtype), series.notna() & out.isna()
     text = series.astype(PANDAS_DTYPES["string"]).str.strip().where(series.notna())
+    if fmt is None:  # the reading every path shares (revlab._dates), then the time zone
+        read = _dates.parse_text(text)
+        out = read.values.copy()
+        local = ~read.aware & ~read.date_only & out.notna()
+        if local.any():
+            out[local] = _localize(out[local], *zone)
+        return out.astype(dtype), series.notna() & out.isna()
     aware = text.str.contains(_OFFSET, na=False)
     out = pd.Series(pd.NaT, index=series.index, dtype=dtype)
     kwargs = {"format": fmt or "ISO8601", "errors": "coerce"}
@@ -133,10 +143,14 @@ def dst_gaps(series: pd.Series, *, fmt: str | None, timezone: str) -> tuple[pd.S
     text = blank_to_na(series).astype(PANDAS_DTYPES["string"]).str.strip()
     naive = text.notna() & ~text.str.contains(_OFFSET, na=False)
     if pd.api.types.is_datetime64_dtype(series):
-        parsed = series
+        parsed, day = series, _date_only(text.fillna(""), fmt)
+    elif fmt is None:
+        read = _dates.parse_text(text)
+        parsed, naive, day = read.values, ~read.aware, read.date_only
     else:
-        parsed = pd.to_datetime(text.where(naive), format=fmt or "ISO8601", errors="coerce")
-    ok = parsed.notna() & naive & ~_date_only(text.fillna(""), fmt)
+        parsed = pd.to_datetime(text.where(naive), format=fmt, errors="coerce")
+        day = _date_only(text.fillna(""), fmt)
+    ok = parsed.notna() & naive & ~day
     n = len(parsed)
     missing = parsed.dt.tz_localize(timezone, ambiguous=np.ones(n, bool), nonexistent="NaT")
     repeated = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from revlab._rules import examples
+from revlab._rules import examples, overlapping_terms
 from revlab.lifecycle._errors import LifecycleError
 from revlab.needs import requires
 from revlab.periods import quarter_label
@@ -55,26 +55,9 @@ def check(subs: pd.DataFrame) -> None:
             f"subscriptions.end_date: terms ending before they start: {int(backwards.sum())} "
             f"({examples(subs, backwards, spec)}); fix the dates at the source."
         )
-    problems += _overlaps(subs.loc[~empty])
+    problems += overlapping_terms(subs)
     if problems:
         raise SchemaError(problems)
-
-
-def _overlaps(subs: pd.DataFrame) -> list[str]:
-    ordered = subs.sort_values(["account_id", "start_date", "end_date"], kind="stable")
-    prev_end = ordered.groupby("account_id", sort=False)["end_date"].shift()
-    clash = ordered["start_date"] < prev_end
-    if not clash.any():
-        return []
-    first = ordered.loc[clash].iloc[0]
-    where = f"account_id {first['account_id']}: a term starts {first['start_date']:%Y-%m-%d}"
-    where += f" before the previous one ends {prev_end.loc[clash].iloc[0]:%Y-%m-%d}"
-    return [
-        "subscriptions: terms overlapping an earlier term of the same account: "
-        f"{int(clash.sum())} ({where}); retention follows one term at a time per account: "
-        "end the earlier term when the next starts, or merge add-ons that run together into "
-        "one term."
-    ]
 
 
 def as_of(src: Source, subs: pd.DataFrame) -> pd.Timestamp:

@@ -68,7 +68,7 @@ def test_overlapping_terms_are_refused_naming_the_account(book):
     bad = book["subscriptions"].copy()
     bad.loc[1, "start_date"] = pd.Timestamp("2022-06-01")  # S2 starts inside S1
     with pytest.raises(
-        SchemaError, match=r"overlapping an earlier term of the same account: 1 "
+        SchemaError, match=r"subscriptions\.start_date: 1 term of 1 account overlaps an earlier"
     ) as e:
         lifecycle.terms(connect({**book, "subscriptions": bad}))
     assert "account_id A1" in str(e.value) and "2022-06-01" in str(e.value)
