@@ -139,7 +139,10 @@ class Journal:
         done = self.entries()
         done = done[done["kind"] == kind]
         if src.as_of is not None:
-            done = done[[Quarter.parse(q).end <= pd.Timestamp(src.as_of) for q in done["quarter"]]]
+            closed = done["quarter"].map(lambda q: Quarter.parse(q).end <= pd.Timestamp(src.as_of))
+            done = done[closed.astype(bool)]
+        if done.empty:
+            return pd.DataFrame()
         done = done.sort_values("made").drop_duplicates(
             ["quarter", "as_of", "method"], keep="last"
         )

@@ -85,3 +85,16 @@ def test_the_track_record_scores_earlier_reports_forecasts_once_closed(small_sou
     assert journal.entries()["kind"].tolist() == ["forecast"]
     with pytest.raises(NotRequested, match="keeps no forecast journal"):
         forecast.track_record(None, small_source)
+
+
+def test_an_empty_or_missing_journal_has_no_track_record_yet(small_source, tmp_path):
+    """A report whose data allow no forecast keeps nothing: the section says so, no error."""
+    for journal in (Journal(tmp_path / "never-written"), Journal(tmp_path)):
+        with pytest.raises(Shortfall, match="no forecast kept by an earlier report"):
+            forecast.track_record(journal, small_source.at("2026-07-01"))
+    Journal(tmp_path / "b").put(
+        "k", forecast.seasonal_naive(small_source.at("2026-04-01"), "2026Q2"), kind="backtest",
+        settings={}, data="x",
+    )  # fmt: skip
+    with pytest.raises(Shortfall):  # only backtests kept: no report's forecast to score
+        forecast.track_record(Journal(tmp_path / "b"), small_source.at("2026-07-01"))
