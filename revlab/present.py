@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -183,7 +184,7 @@ def money(x: float | None, *, digits: int = 1) -> str:
 
 def pct(x: float | None, *, digits: int = 1) -> str:
     """A share as a percentage: ``0.234`` → ``23.4%``."""
-    return "n/a" if _missing(x) else f"{100 * float(x):.{digits}f}%"
+    return "n/a" if _missing(x) else _no_negative_zero(f"{100 * float(x):.{digits}f}%")
 
 
 def count(x: float | None) -> str:
@@ -198,7 +199,14 @@ def days(x: float | None) -> str:
 
 def number(x: float | None, *, digits: int = 2) -> str:
     """A plain number."""
-    return "n/a" if _missing(x) else f"{float(x):,.{digits}f}"
+    return "n/a" if _missing(x) else _no_negative_zero(f"{float(x):,.{digits}f}")
+
+
+def _no_negative_zero(text: str) -> str:
+    """``-0.000`` reads as a loss where there is none: a value that rounds to zero has no sign."""
+    if text.startswith("-") and not re.search(r"[1-9]", text):
+        return text[1:]
+    return text
 
 
 def fmt(x: float | None, unit: str) -> str:

@@ -171,6 +171,9 @@ def test_table_headers_are_written_for_a_reader():
     assert heading("churned_arr") == "Churned ARR" and heading("lead_id") == "Lead ID"
     assert heading("this quarter") == "This quarter" and heading(30) == "30"
     assert fmt(0.002, "number") == "0.002" and fmt(12.345, "number") == "12.35"
+    # a value that rounds to zero reads as zero, not as a loss ("-0.000" in the leakage table)
+    assert fmt(-0.0002, "number") == "0.000" and fmt(-0.0004, "pct") == "0.0%"
+    assert fmt(-0.002, "number") == "-0.002" and fmt(-10.5, "number") == "-10.50"
 
 
 FUNNEL_BODY = [
