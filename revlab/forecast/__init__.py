@@ -6,7 +6,7 @@ the sampler diagnostics). :func:`scenarios` replays it under what-ifs, :func:`ba
 and the baselines on past quarters. PyMC loads only when a model is fitted.
 """
 
-from revlab import _blas
+from revlab import _blas, _notices
 from revlab.forecast._errors import ConvergenceWarning, ForecastError, ForecastWarning
 from revlab.forecast.api import (
     choose_method,
@@ -27,6 +27,7 @@ from revlab.forecast.timeseries_model import TimeSeriesModel, monthly_series
 # Before PyTensor loads (nothing above imports it; tests/test_blas.py checks): link the system
 # OpenBLAS, or say there is none. Here, in a package that uses PyMC, not on `import revlab`.
 _blas.configure()
+_notices.quiet()  # library notices unrelated to the run stay out of the pages
 
 __all__ = [
     "Journal",

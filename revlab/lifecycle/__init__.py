@@ -17,7 +17,7 @@ Modules: :mod:`~revlab.lifecycle.contractual`, :mod:`~revlab.lifecycle.retention
 
 from __future__ import annotations
 
-from revlab import _blas
+from revlab import _blas, _notices
 from revlab.lifecycle._errors import LifecycleError
 from revlab.lifecycle._terms import customers, terms
 from revlab.lifecycle.contractual import ChurnModel, remaining_value, renewal_rates
@@ -35,6 +35,7 @@ from revlab.lifecycle.value import acquisition_cost, lifetime_value, ltv_to_cac,
 # Before PyTensor loads (nothing above imports it; tests/test_blas.py checks): link the system
 # OpenBLAS, or say there is none. Here, in a package that uses PyMC, not on `import revlab`.
 _blas.configure()
+_notices.quiet()  # library notices unrelated to the run stay out of the pages
 
 __all__ = [
     "ChurnModel",
