@@ -7,11 +7,13 @@ A quarter runs from ``start`` (inclusive) to ``end`` (exclusive, the next quarte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 _PATTERN = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
+_FISCAL_PATTERN = re.compile(r"^\s*FY\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
 class PeriodError(ValueError):
@@ -19,49 +21,105 @@ class PeriodError(ValueError):
 
 
 @dataclass(frozen=True, order=True)
+class FiscalCalendar:
+    """Where the year starts (month 1-12) and whether a fiscal year is named by its start or end.
+
+    Month 1 is the calendar year (labels ``2026Q3``); any other month gives ``FY2027Q1`` labels.
+    """
+
+    start_month: int = 1
+    named_by: str = "end"
+
+    def __post_init__(self):
+        if not isinstance(self.start_month, int) or not 1 <= self.start_month <= 12:
+            raise PeriodError(
+                f"fiscal year start {self.start_month!r} is not a month number 1 to 12 "
+                "(1 = calendar quarters, 2 = years starting 1 February)."
+            )
+        if self.named_by not in ("end", "start"):
+            raise PeriodError(
+                f"fiscal year naming {self.named_by!r} is neither 'end' nor 'start' "
+                "(the year a fiscal year ends in, or starts in)."
+            )
+
+    @property
+    def is_calendar(self) -> bool:
+        """Whether these are plain calendar quarters."""
+        return self.start_month == 1
+
+    @property
+    def _offset(self) -> int:
+        """Label year minus the calendar year the fiscal year starts in."""
+        return 1 if self.named_by == "end" and self.start_month > 1 else 0
+
+    @property
+    def freq(self) -> str:
+        """The pandas quarterly frequency (``Q-JAN`` = years ending in January)."""
+        return "Q-" + _MONTHS[(self.start_month - 2) % 12]
+
+
+CALENDAR = FiscalCalendar()
+
+
+@dataclass(frozen=True, order=True)
 class Quarter:
-    """A calendar quarter such as 2026Q3."""
+    """A calendar quarter such as 2026Q3, or a fiscal one such as FY2027Q1 (``cal`` says which)."""
 
     year: int
     q: int
+    cal: FiscalCalendar = field(default=CALENDAR)
 
     @classmethod
-    def parse(cls, text: str | Quarter) -> Quarter:
-        """Read ``2026Q3`` (also ``2026-Q3``, ``2026q3``)."""
+    def parse(cls, text: str | Quarter, cal: FiscalCalendar = CALENDAR) -> Quarter:
+        """Read ``2026Q3`` (also ``2026-Q3``, ``2026q3``), or ``FY2027Q1`` on a fiscal calendar."""
         if isinstance(text, Quarter):
             return text
+        fiscal = _FISCAL_PATTERN.match(str(text))
+        if fiscal:
+            if cal.is_calendar:
+                raise PeriodError(
+                    f"quarter {text!r} is a fiscal quarter but the calendar starts in January: "
+                    "set the fiscal year start (e.g. --fiscal-year-start 2) or write 2026Q3."
+                )
+            return cls(int(fiscal.group(1)), int(fiscal.group(2)), cal)
         match = _PATTERN.match(str(text))
         if not match:
-            raise PeriodError(f"quarter {text!r} is not like 2026Q3 (year, 'Q', 1 to 4).")
-        return cls(int(match.group(1)), int(match.group(2)))
+            example = "2026Q3" if cal.is_calendar else "FY2027Q1"
+            raise PeriodError(f"quarter {text!r} is not like {example} (year, 'Q', 1 to 4).")
+        return cls(int(match.group(1)), int(match.group(2)), cal)
 
     @classmethod
-    def containing(cls, when: str | pd.Timestamp) -> Quarter:
+    def containing(cls, when: str | pd.Timestamp, cal: FiscalCalendar = CALENDAR) -> Quarter:
         """The quarter a moment falls in."""
         ts = pd.Timestamp(when)
-        return cls(ts.year, (ts.month - 1) // 3 + 1)
+        k = ts.year * 12 + ts.month - 1 - (cal.start_month - 1)
+        return cls(k // 12 + cal._offset, (k % 12) // 3 + 1, cal)
 
     @classmethod
-    def latest_complete(cls, as_of: str | pd.Timestamp) -> Quarter:
+    def latest_complete(cls, as_of: str | pd.Timestamp, cal: FiscalCalendar = CALENDAR) -> Quarter:
         """The last quarter that had ended by ``as_of``."""
-        return cls.containing(as_of).shift(-1)
+        return cls.containing(as_of, cal).shift(-1)
 
     @classmethod
-    def latest_covered(cls, data_end: str | pd.Timestamp | None) -> Quarter:
+    def latest_covered(
+        cls, data_end: str | pd.Timestamp | None, cal: FiscalCalendar = CALENDAR
+    ) -> Quarter:
         """The last quarter that data ending at ``data_end`` covers to its last day."""
         if data_end is None or pd.isna(data_end):
-            return cls.latest_complete(pd.Timestamp.now())
+            return cls.latest_complete(pd.Timestamp.now(), cal)
         end = pd.Timestamp(data_end)
-        q = cls.containing(end)
+        q = cls.containing(end, cal)
         return q if end.normalize() >= q.last_day else q.previous
 
     def __str__(self) -> str:
-        return f"{self.year}Q{self.q}"
+        prefix = "" if self.cal.is_calendar else "FY"
+        return f"{prefix}{self.year}Q{self.q}"
 
     @property
     def start(self) -> pd.Timestamp:
         """First moment of the quarter."""
-        return pd.Timestamp(year=self.year, month=3 * self.q - 2, day=1)
+        index = (self.year - self.cal._offset) * 12 + self.cal.start_month - 1 + 3 * (self.q - 1)
+        return pd.Timestamp(year=index // 12, month=index % 12 + 1, day=1)
 
     @property
     def end(self) -> pd.Timestamp:
@@ -81,7 +139,7 @@ class Quarter:
     def shift(self, n: int) -> Quarter:
         """The quarter ``n`` quarters later (earlier if negative)."""
         index = self.year * 4 + (self.q - 1) + n
-        return Quarter(index // 4, index % 4 + 1)
+        return Quarter(index // 4, index % 4 + 1, self.cal)
 
     @property
     def previous(self) -> Quarter:
@@ -98,9 +156,11 @@ class Quarter:
         return (when >= self.start) & (when < self.end)
 
 
-def quarters_between(first: Quarter | str, last: Quarter | str) -> list[Quarter]:
+def quarters_between(
+    first: Quarter | str, last: Quarter | str, cal: FiscalCalendar = CALENDAR
+) -> list[Quarter]:
     """Every quarter from ``first`` to ``last`` inclusive."""
-    a, b = Quarter.parse(first), Quarter.parse(last)
+    a, b = Quarter.parse(first, cal), Quarter.parse(last, cal)
     out = []
     while a <= b:
         out.append(a)
@@ -108,6 +168,15 @@ def quarters_between(first: Quarter | str, last: Quarter | str) -> list[Quarter]
     return out
 
 
-def quarter_label(when: pd.Series) -> pd.Series:
-    """``2026Q3``-style labels for a Series of timestamps."""
-    return when.dt.year.astype("str") + "Q" + when.dt.quarter.astype("str")
+def quarter_label(when: pd.Series, cal: FiscalCalendar = CALENDAR) -> pd.Series:
+    """``2026Q3``-style (or ``FY2027Q1``-style) labels for a Series of timestamps."""
+    if cal.is_calendar:
+        return when.dt.year.astype("str") + "Q" + when.dt.quarter.astype("str")
+    periods = to_quarter_period(when, cal)
+    year = periods.dt.qyear - (1 - cal._offset)
+    return "FY" + year.astype("str") + "Q" + periods.dt.quarter.astype("str")
+
+
+def to_quarter_period(when: pd.Series, cal: FiscalCalendar = CALENDAR) -> pd.Series:
+    """Quarterly pandas periods on the calendar (the one place the ``Q-…`` frequency is chosen)."""
+    return when.dt.to_period(cal.freq)

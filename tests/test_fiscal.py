@@ -1,0 +1,77 @@
+"""Fiscal quarters: bounds, naming, arithmetic, parsing, and pandas labels agree."""
+
+import pandas as pd
+import pytest
+
+from revlab.periods import (
+    CALENDAR,
+    FiscalCalendar,
+    PeriodError,
+    Quarter,
+    quarter_label,
+    quarters_between,
+)
+
+FEB = FiscalCalendar(2)
+FEB_START = FiscalCalendar(2, "start")
+
+
+def test_feb_start_named_by_end():
+    q = Quarter.parse("FY2027Q1", FEB)
+    assert (q.start, q.end) == (pd.Timestamp("2026-02-01"), pd.Timestamp("2026-05-01"))
+    assert str(q) == "FY2027Q1"
+
+
+def test_feb_start_named_by_start():
+    q = Quarter.containing("2026-02-01", FEB_START)
+    assert str(q) == "FY2026Q1"
+    assert q.start == pd.Timestamp("2026-02-01")
+
+
+def test_shift_across_years_keeps_calendar():
+    q = Quarter.parse("FY2027Q4", FEB)
+    assert q.start == pd.Timestamp("2026-11-01") and q.end == pd.Timestamp("2027-02-01")
+    nxt = q.shift(1)
+    assert str(nxt) == "FY2028Q1" and nxt.cal == FEB
+    assert str(q.year_ago) == "FY2026Q4" and str(q.previous) == "FY2027Q3"
+
+
+def test_containing_january_is_last_quarter_of_fiscal_year():
+    assert str(Quarter.containing("2027-01-31", FEB)) == "FY2027Q4"
+    assert str(Quarter.containing("2026-01-31", FEB)) == "FY2026Q4"
+
+
+@pytest.mark.parametrize("cal", [CALENDAR, FEB, FEB_START, FiscalCalendar(7), FiscalCalendar(12)])
+def test_parse_round_trip_and_contiguous(cal):
+    quarters = quarters_between(
+        Quarter.containing("2024-03-15", cal), Quarter.containing("2027-11-02", cal)
+    )
+    for a, b in zip(quarters, quarters[1:], strict=False):
+        assert a.end == b.start
+        assert Quarter.parse(str(a), cal) == a
+        assert Quarter.containing(a.start, cal) == a and a.contains(a.last_day)
+
+
+def test_calendar_default_unchanged():
+    q = Quarter.parse("2026Q3")
+    assert str(q) == "2026Q3" and q.start == pd.Timestamp("2026-07-01")
+    assert q.end == pd.Timestamp("2026-10-01") and q.cal == CALENDAR
+    assert Quarter(2026, 3) == q
+
+
+def test_fiscal_label_refused_on_calendar():
+    with pytest.raises(PeriodError, match="fiscal year start"):
+        Quarter.parse("FY2027Q1")
+
+
+@pytest.mark.parametrize("month", [0, 13])
+def test_out_of_range_start_month(month):
+    with pytest.raises(PeriodError, match="1 to 12"):
+        FiscalCalendar(month)
+
+
+@pytest.mark.parametrize("cal", [CALENDAR, FEB, FEB_START, FiscalCalendar(10)])
+def test_pandas_labels_match_quarter(cal):
+    days = pd.Series(pd.date_range("2025-01-01", "2027-12-31", freq="7D"))
+    expected = [str(Quarter.containing(d, cal)) for d in days]
+    assert quarter_label(days, cal).tolist() == expected
