@@ -87,6 +87,8 @@ def setup(
     *,
     source: str,
     quarter: str = "latest",
+    fiscal_year_start: int = 1,
+    fiscal_year_named_by: str = "end",
     as_of: str = "",
     seed: int = 0,
     show: bool = True,
@@ -96,15 +98,21 @@ def setup(
 
     ``quarter="latest"`` is the last quarter the data covers completely; an empty ``as_of``
     is the quarter's end, so the run sees exactly what was known when the quarter closed.
+    ``fiscal_year_start`` (month 1-12) and ``fiscal_year_named_by`` choose the quarters.
     """
+    from revlab.periods import FiscalCalendar
     from revlab.sources import connect
 
+    cal = FiscalCalendar(int(fiscal_year_start), str(fiscal_year_named_by))
     full = connect(source or None)
     end = data_end(full)
-    q = Quarter.latest_covered(end) if quarter in ("", "latest") else Quarter.parse(quarter)
+    latest = quarter in ("", "latest")
+    q = Quarter.latest_covered(end, cal) if latest else Quarter.parse(quarter, cal)
     cut = pd.Timestamp(as_of) if as_of else q.end
     name = source_name(full.label)
     params = {"source": name, "quarter": str(q), "as_of": f"{cut:%Y-%m-%d}", "seed": seed}
+    if not cal.is_calendar:
+        params.update(fiscal_year_start=cal.start_month, fiscal_year_named_by=cal.named_by)
     run = Run(full.at(cut), q, cut, end, seed, {**params, **parameters})
     if show:
         through = f"{(cut - pd.Timedelta(microseconds=1)):%Y-%m-%d}"

@@ -75,3 +75,16 @@ def test_pandas_labels_match_quarter(cal):
     days = pd.Series(pd.date_range("2025-01-01", "2027-12-31", freq="7D"))
     expected = [str(Quarter.containing(d, cal)) for d in days]
     assert quarter_label(days, cal).tolist() == expected
+
+
+def test_setup_on_a_fiscal_calendar(demo_company):
+    from revlab import present
+
+    run = present.setup(
+        source=demo_company.tables, quarter="latest", fiscal_year_start=2, show=False
+    )
+    assert run.quarter.cal == FEB and str(run.quarter).startswith("FY")
+    assert run.as_of == run.quarter.end and run.as_of.month in (2, 5, 8, 11)
+    assert run.parameters["fiscal_year_start"] == 2
+    with pytest.raises(PeriodError, match="1 to 12"):
+        present.setup(source=demo_company.tables, fiscal_year_start=13, show=False)
