@@ -88,3 +88,15 @@ def test_setup_on_a_fiscal_calendar(demo_company):
     assert run.parameters["fiscal_year_start"] == 2
     with pytest.raises(PeriodError, match="1 to 12"):
         present.setup(source=demo_company.tables, fiscal_year_start=13, show=False)
+
+
+def test_demo_quarter_bounds_accept_fiscal_quarters():
+    from revlab.demo._calendar import Calendar
+
+    cal = Calendar("2025-01-01", "2026-12-31")
+    start, end = cal.quarter_bounds("FY2027Q1", FEB)
+    assert (start, end) == (
+        cal.to_days(pd.Timestamp("2026-02-01")),
+        cal.to_days(pd.Timestamp("2026-05-01")),
+    )
+    assert cal.quarter_bounds(Quarter.parse("FY2027Q1", FEB)) == (start, end)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from revlab.periods import Quarter
+from revlab.periods import CALENDAR, FiscalCalendar, Quarter
 
 _BEFORE = 800  # grid days before the start
 _AFTER = 3650 * 2  # grid days after the end
@@ -101,9 +101,11 @@ class Calendar:
         out[np.isnan(t)] = np.datetime64("NaT")
         return out
 
-    def quarter_bounds(self, quarter: str | Quarter) -> tuple[float, float]:
-        """Start (inclusive) and end (exclusive) of a quarter, in days."""
-        q = Quarter.parse(quarter)
+    def quarter_bounds(
+        self, quarter: str | Quarter, cal: FiscalCalendar = CALENDAR
+    ) -> tuple[float, float]:
+        """Start (inclusive) and end (exclusive) of a quarter (calendar or fiscal), in days."""
+        q = Quarter.parse(quarter, cal)
         return self.to_days(q.start), self.to_days(q.end)
 
     def quarters(self, *, extra: int = 0) -> list[Quarter]:
