@@ -313,13 +313,15 @@ def record(
     previous: float | None = None,
     better: str | None = "higher",
     quarter: str | None = None,
+    history: dict[str, float] | None = None,
 ) -> None:
     """Record a headline figure for the report's scorecard (not visible in the page).
 
     ``better`` is "higher", "lower" or None and colours the change on the scorecard. A
     ``previous`` figure that could not be computed (a skipped result) is left out.
     ``quarter`` names the quarter the figure is about when it is not the one under review
-    (a forecast of the next one).
+    (a forecast of the next one). ``history`` (``{"2026Q1": value, ...}``) is the figure in
+    earlier quarters, drawn as the scorecard's trend line; missing values are left out.
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
@@ -335,6 +337,8 @@ def record(
     }
     if quarter:
         payload["quarter"] = str(quarter)
+    if history:
+        payload["history"] = {str(k): float(v) for k, v in history.items() if not _missing(v)}
     _display({METRIC_MIME: payload}, raw=True)
 
 

@@ -249,7 +249,9 @@ def _build_locked(
     shown_as_of = as_of or f"{q.last_day:%Y-%m-%d}"
     sections = _render_all(notebooks, work, q, shown_as_of, label, run_date, final=final)
     info = pages.PageInfo(f"Revenue scorecard {q}", str(q), shown_as_of, label, run_date)
-    (work / "index.html").write_text(scorecard.quarter_page(sections, info), encoding="utf-8")
+    earlier = scorecard.earlier_reports(out, before=str(q))  # their figures: trend lines
+    page = scorecard.quarter_page(sections, info, earlier)
+    (work / "index.html").write_text(page, encoding="utf-8")
     _swap_in(work, final)
     shutil.rmtree(out / f"{q}.failed", ignore_errors=True)
     (out / "index.html").write_text(scorecard.reports_page(out), encoding="utf-8")
