@@ -376,6 +376,14 @@ def table(
     styler = styler.relabel_index(
         [html.escape(names.get(c, heading(c))) for c in shown.columns], axis="columns"
     )
+    text = [c for c in shown.columns if c not in formats and not _numeric(shown[c])]
+    if text:  # names read left-aligned; figures stay right-aligned for comparing digits
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        where = [shown.columns.get_loc(c) for c in text]
+        styler = styler.set_table_styles(
+            [{"selector": f"th.col_heading.col{i}", "props": "text-align: left"} for i in where],
+            overwrite=False,
+        )
     if caption:
         styler = styler.set_caption(html.escape(caption))
     if len(frame) > max_rows:
@@ -385,6 +393,10 @@ def table(
             )
         )
     return styler
+
+
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 #: Headers whose plain reading would mislead or that abbreviate.

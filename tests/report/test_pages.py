@@ -238,6 +238,11 @@ def test_table_headers_are_written_for_a_reader():
     assert ">Cost per opportunity<" in html and ">Decided<" in html and ">Successes<" in html
     assert ">Channel<" in html and "cost_per_opportunity" not in html
     assert "$12" in html  # formats still apply to the renamed column
+    # names read left-aligned (the channel column), figures stay right-aligned
+    style = html.split("</style>")[0]
+    assert "th.col_heading.col0 {\n  text-align: left;" in style
+    assert "_row0_col0 {\n  text-align: left;" in style
+    assert style.count("text-align: left") == 2  # nothing else is left-aligned
     from revlab.present import fmt, heading
 
     assert heading("churned_arr") == "Churned ARR" and heading("lead_id") == "Lead ID"
