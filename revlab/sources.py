@@ -492,7 +492,10 @@ class Source:
         engine = [p for n, frame in tables.items() for p in self._engine_dates(n, frame)]
         try:
             checked = validate(
-                tables, as_of=as_of if as_of is not None else self.as_of, require=require
+                tables,
+                as_of=as_of if as_of is not None else self.as_of,
+                require=require,
+                reporting_currency=self.requested_currency,
             )
         except SchemaError as exc:
             raise SchemaError([*exc.problems, *engine]) from None
