@@ -11,7 +11,8 @@ per notebook run (as :func:`revlab.plots.use_style` sets the figure style).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 #: How a currency code is written: three upper-case letters (ISO 4217), like EUR.
 CODE = re.compile(r"^[A-Z]{3}$")
@@ -65,6 +66,16 @@ def show_in(code: str) -> str:
     global _shown
     _shown = check_code(code)
     return _shown
+
+
+@contextmanager
+def showing(code: str) -> Iterator[str]:
+    """Write money in ``code`` inside the block (a report page), as before after it."""
+    before = _shown
+    try:
+        yield show_in(code)
+    finally:
+        show_in(before)
 
 
 def shown() -> str:

@@ -257,9 +257,16 @@ def _skipped_html(skips: list[dict]) -> str:
 
 
 def quarter_page(sections: list[Section], info: PageInfo) -> str:
-    """The quarter's scorecard: the headline, then every section's figures against last quarter."""
-    opening = headline(sections, info.quarter) + number_table(sections, info.quarter)
-    body = opening + "".join(_section_html(s) for s in sections)
+    """The quarter's scorecard: the headline, then every section's figures against last quarter.
+
+    Money is written in the currency the notebooks recorded it in (USD when they name none).
+    """
+    from revlab import _currency
+
+    codes = [m["currency"] for s in sections for m in s.metrics if m.get("currency")]
+    with _currency.showing(codes[0] if codes else _currency.DEFAULT):
+        opening = headline(sections, info.quarter) + number_table(sections, info.quarter)
+        body = opening + "".join(_section_html(s) for s in sections)
     return _PAGE.format(
         title=html.escape(info.title),
         banner=banner(info, index_href="../index.html", index_label="all quarters"),
