@@ -89,7 +89,8 @@ def choose(
     """The reporting currency and the currency ``fx_rates`` converts into (its *base*).
 
     ``data`` are the currencies money is stored in, ``quoted`` those ``fx_rates`` has rates
-    for. The base is the one data currency without rates (a rate of 1 by definition); the
+    other than 1 for (a currency at 1 throughout, as Salesforce lists the corporate one, is
+    the base). The base is the one data currency without rates (a rate of 1 by definition); the
     reporting currency is ``requested``, else the base, else USD when the data name none. A
     reporting currency other than the base needs its own rates (amounts convert through the
     base). Raises CurrencyError when the data cannot say which currency to report in.

@@ -419,7 +419,7 @@ def check_currencies(tables: dict[str, pd.DataFrame], requested: str | None = No
     if problems or not stored:
         return problems
     fx = tables.get("fx_rates")
-    quoted = set(fx["currency"].dropna()) if fx is not None else set()
+    quoted = set(fx.loc[fx["rate"] != 1, "currency"].dropna()) if fx is not None else set()
     try:
         reporting, base = choose(stored, quoted, requested)
     except CurrencyError as exc:

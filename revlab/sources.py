@@ -410,7 +410,8 @@ class Source:
             stored = self.currencies()
             quoted: list[str] = []
             if stored and self.has("fx_rates"):
-                quoted = sorted(_distinct(self.raw("fx_rates"), "currency"))
+                fx = self.raw("fx_rates")  # a currency at 1 throughout is the one quoted in
+                quoted = sorted(_distinct(fx.filter(fx.rate.cast("float64") != 1), "currency"))
             try:
                 reporting, base = choose(stored, quoted, self.requested_currency)
             except CurrencyError as exc:
