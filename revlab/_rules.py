@@ -458,7 +458,7 @@ def _conversion(
         deals = tables["opportunities"].set_index("opportunity_id")
         dates = frame["opportunity_id"].map(deals["created_at"]).fillna(frame["entered_at"])
         if "currency" in deals.columns:
-            own = own.fillna(frame["opportunity_id"].map(deals["currency"]))
+            own = own.astype(object).fillna(frame["opportunity_id"].map(deals["currency"]))
     elif name == "stage_history":
         dates = frame["entered_at"]
     else:
@@ -470,7 +470,7 @@ def _no_rate(spec: TableSpec, frame, bad: pd.Series, dates, code: str, how: str)
     missing = dates[bad]
     return (
         f"{spec.name}.currency: {_count(bad)} {how} have no {code} rate in fx_rates valid "
-        "at the date they convert at ({missing.min():%Y-%m-%d} to "
+        f"at the date they convert at ({missing.min():%Y-%m-%d} to "
         f"{missing.max():%Y-%m-%d}; {examples(frame, bad, spec)}); add fx_rates rows for "
         f"{code} valid from ≤ {missing.min():%Y-%m-%d}."
     )
