@@ -41,6 +41,36 @@ def with_deal_date(history: ir.Table, deals: ir.Table | None) -> ir.Table:
     ).drop("_fx_id", "_fx_dd", "_fx_dc")
 
 
+#: Backends whose SQL has no as-of join (Ibis cannot emulate it on Spark): rates are looked
+#: up there by an interval join on each rate's validity instead, which gives the same rows.
+NO_ASOF = frozenset({"pyspark"})
+
+
+def _backend_name(table: ir.Table) -> str:
+    try:
+        return ibis.get_backend(table).name
+    except Exception:  # noqa: BLE001 - an unbound table: the as-of join
+        return ""
+
+
+def _rate_at(t: ir.Table, rates: ir.Table, *, asof: bool, on_currency: bool = True) -> ir.Table:
+    """``t`` with ``_fx_rate``: the rate of ``rates`` valid at ``t._fx_at`` (null when none).
+
+    ``rates`` has ``_fx_c``, ``_fx_from`` and ``_fx_rate``; ``on_currency`` matches them to
+    ``t._fx_cur`` (else ``rates`` holds one currency).
+    """
+    if asof:
+        same = [t._fx_cur == rates._fx_c] if on_currency else []
+        j = t.asof_join(rates, on=t._fx_at >= rates._fx_from, predicates=same)
+        return j.select(*t.columns, "_fx_rate")
+    window = ibis.window(group_by=rates._fx_c, order_by=rates._fx_from)
+    spans = rates.mutate(_fx_to=rates._fx_from.lead().over(window))
+    cond = [t._fx_at >= spans._fx_from, spans._fx_to.isnull() | (t._fx_at < spans._fx_to)]
+    if on_currency:
+        cond.append(t._fx_cur == spans._fx_c)
+    return t.left_join(spans, cond).select(*t.columns, "_fx_rate")
+
+
 def convert(
     table: ir.Table,
     fx: ir.Table,
@@ -50,27 +80,28 @@ def convert(
     reporting: str,
     base: str | None,
     fallback: str | None = None,
+    asof: bool | None = None,
 ) -> ir.Table:
     """``table`` with its ``money`` columns in ``reporting``, converted at column ``date``.
 
     The row's currency is its ``currency`` column, else column ``fallback`` (a deal's), else
     the reporting currency. An amount without a rate at its date becomes null (unknown), which
     validation reports before any analysis runs. Helper columns (``_fx_*``) are dropped.
+    ``asof`` chooses the as-of join (default: unless the backend is in :data:`NO_ASOF`).
     """
+    asof = _backend_name(table) not in NO_ASOF if asof is None else asof
     cols = [c for c in table.columns if not c.startswith("_fx_")]
     own = table.currency if "currency" in table.columns else ibis.null("string")
     other = table[fallback] if fallback else ibis.null("string")
     t = table.mutate(_fx_cur=own.coalesce(other, ibis.literal(reporting)), _fx_at=table[date])
     rates = fx.select(_fx_c=fx.currency, _fx_from=fx.valid_from, _fx_rate=fx.rate)
-    j = t.asof_join(rates, on=t._fx_at >= rates._fx_from, predicates=[t._fx_cur == rates._fx_c])
-    j = j.select(*t.columns, "_fx_rate")
+    j = _rate_at(t, rates, asof=asof)
     to_base = ibis.cases((j._fx_cur == (base or reporting), 1.0), else_=j._fx_rate)
     factor = ibis.cases((j._fx_cur == reporting, 1.0), else_=to_base)
     if base is not None and reporting != base:
-        mine = rates.filter(rates._fx_c == reporting).select(
-            _fx_rfrom=rates._fx_from, _fx_rrate=rates._fx_rate
-        )
-        j = j.asof_join(mine, on=j._fx_at >= mine._fx_rfrom).select(*j.columns, "_fx_rrate")
+        mine = rates.filter(rates._fx_c == reporting)
+        k = _rate_at(j.rename(_fx_own="_fx_rate"), mine, asof=asof, on_currency=False)
+        j = k.rename(_fx_rrate="_fx_rate", _fx_rate="_fx_own")
         to_base = ibis.cases((j._fx_cur == base, 1.0), else_=j._fx_rate)
         factor = ibis.cases((j._fx_cur == reporting, 1.0), else_=to_base / j._fx_rrate)
     out = j.mutate(**{c: (j[c] * factor) for c in money if c in j.columns})

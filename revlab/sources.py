@@ -369,13 +369,14 @@ class Source:
         self.require(name, analysis=f"reading '{name}'")
         return self.backend.table(self.names.get(name, name), database=self.database)
 
-    def table(self, name: str, *, history: bool = True) -> ir.Table:
-        """The table with canonical column types, cut at the as-of date.
+    def table(self, name: str, *, history: bool = True, convert: bool = True) -> ir.Table:
+        """The table with canonical column types, cut at the as-of date, money converted.
 
         With ``history=False``, opportunities are cut without looking up ``stage_history``:
         creation, close, win and the amount at close are as stored, and an open deal's stage,
         amount and expected close are not replayed to the date. Metrics of decided deals need
-        no more, and skip a window over every recorded change.
+        no more, and skip a window over every recorded change. Money is in the reporting
+        currency (:mod:`revlab._fx`); ``convert=False`` keeps it in each row's ``currency``.
         """
         from revlab import _asof
 
@@ -385,7 +386,7 @@ class Source:
             if history and name == "opportunities" and self.has("stage_history"):
                 changes = cast_canonical(self.raw("stage_history"), "stage_history")
             typed = _asof.cut(name, typed, self.as_of, history=changes)
-        return self._in_reporting_currency(name, typed)
+        return self._in_reporting_currency(name, typed) if convert else typed
 
     @property
     def reporting_currency(self) -> str:

@@ -230,3 +230,21 @@ def test_setup_shows_money_in_the_chosen_currency(companies, tmp_path, duckdb_fi
         assert present.money(2500) == "$2.5k"
     finally:
         _currency.show_in("USD")
+
+
+@pytest.mark.parametrize("reporting", ["USD", "EUR"])
+def test_the_interval_join_for_engines_without_asof_gives_the_same_rows(companies, reporting):
+    from revlab import _fx
+    from revlab.sources import cast_canonical
+
+    src = connect(companies[1], reporting_currency=reporting)
+    reporting, base, _ = src._currency_plan()
+    subs = cast_canonical(src.raw("subscriptions"), "subscriptions")
+    fx = cast_canonical(src.raw("fx_rates"), "fx_rates")
+    both = [
+        _fx.convert(subs, fx, date="start_date", money=("amount",), reporting=reporting,
+                    base=base, asof=asof).to_pandas().sort_values("subscription_id")
+        for asof in (True, False)
+    ]  # fmt: skip
+    assert both[0]["amount"].notna().all()
+    assert np.allclose(both[0]["amount"], both[1]["amount"], rtol=1e-12)
