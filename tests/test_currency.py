@@ -82,13 +82,14 @@ def test_closing_spend_and_retention_totals_agree(sources):
 
     one, three = sources
     cut = "2025-10-01"
-    a = closing_by_quarter(one.at(cut), first="2024Q3", last="2025Q3")
-    b = closing_by_quarter(three.at(cut), first="2024Q3", last="2025Q3")
+    a = closing_by_quarter(one.at(cut), first="2024Q3", last="2025Q3").sort_values("quarter")
+    b = closing_by_quarter(three.at(cut), first="2024Q3", last="2025Q3").sort_values("quarter")
     assert np.allclose(a["bookings"], b["bookings"], atol=1.0)
     assert np.allclose(a["avg_deal_size"], b["avg_deal_size"], atol=0.01)
-    spend_a = cost_per_name(one.at(cut), quarter="2025Q2")["spend"]
-    spend_b = cost_per_name(three.at(cut), quarter="2025Q2")["spend"]
-    assert np.allclose(spend_a, spend_b, atol=1.0)
+    spend_a = cost_per_name(one.at(cut), quarter="2025Q2").set_index("channel")["spend"]
+    spend_b = cost_per_name(three.at(cut), quarter="2025Q2").set_index("channel")["spend"]
+    assert spend_a.sum() > 0
+    assert np.allclose(spend_a, spend_b.loc[spend_a.index], atol=1.0)
     nrr_a = revenue_retention(one.at(cut), first="2025Q3", n_boot=20)["nrr"]
     nrr_b = revenue_retention(three.at(cut), first="2025Q3", n_boot=20)["nrr"]
     assert np.allclose(nrr_a, nrr_b, atol=1e-6)
@@ -99,7 +100,8 @@ def test_an_open_deal_converts_at_its_creation(sources, companies):
     one, three = sources
     cut = "2025-07-01"
     a = one.at(cut).to_pandas("opportunities").set_index("opportunity_id")
-    b = three.at(cut).to_pandas("opportunities").set_index("opportunity_id")
+    b = three.at(cut).to_pandas("opportunities").set_index("opportunity_id").sort_index()
+    a = a.loc[b.index]  # rows come back in no set order
     raw = companies[1]["opportunities"].set_index("opportunity_id").loc[b.index]
     rates = companies[1]["fx_rates"].query("currency == 'EUR'").sort_values("valid_from")
 
@@ -111,9 +113,9 @@ def test_an_open_deal_converts_at_its_creation(sources, companies):
     assert later.sum() >= 2
     final = rate(raw.loc[later, "closed_at"])
     made = rate(raw.loc[later, "created_at"])
-    expected = a.loc[later, "amount"] * made / final
-    assert np.allclose(b.loc[later, "amount"], expected, atol=0.01)
-    assert not np.allclose(b.loc[later, "amount"], a.loc[later, "amount"], atol=0.01)
+    expected = a.loc[later, "amount"].to_numpy() * made / final
+    assert np.allclose(b.loc[later, "amount"].to_numpy(), expected, atol=0.01)
+    assert not np.allclose(b.loc[later, "amount"].to_numpy(), a.loc[later, "amount"], atol=0.01)
 
 
 def test_reporting_in_another_currency_goes_through_the_rates(sources, companies):
