@@ -250,3 +250,10 @@ def test_the_interval_join_for_engines_without_asof_gives_the_same_rows(companie
     ]  # fmt: skip
     assert both[0]["amount"].notna().all()
     assert np.allclose(both[0]["amount"], both[1]["amount"], rtol=1e-12)
+
+
+def test_two_currencies_without_rates_are_a_validation_problem(tiny_tables):
+    opps = tiny_tables["opportunities"]
+    mixed = opps.assign(currency=["EUR"] + ["USD"] * (len(opps) - 1))
+    with pytest.raises(SchemaError, match=r"money is stored in EUR, USD, which have no fx_rates"):
+        validate({**tiny_tables, "opportunities": mixed}, as_of="2030-01-01")
