@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from revlab import _currency
 from revlab.plots._common import axes as _axes
 from revlab.plots._common import group_colours
 
@@ -28,10 +29,8 @@ __all__ = [
 
 
 def _money(x: float, _pos: int | None = None) -> str:
-    for size, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"${x / size:,.1f}{suffix}"
-    return f"${x:,.0f}"
+    """Money in the reporting currency, short: ``$1.2M``, ``€45.6k``."""
+    return _currency.short(x)
 
 
 def _pct(x: float) -> str:

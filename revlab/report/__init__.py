@@ -40,6 +40,7 @@ def cli_report(args: argparse.Namespace) -> int:
             parameters=[tuple(p) for p in args.parameter],
             notebooks_dir=args.notebooks,
             strict=args.strict,
+            currency=getattr(args, "currency", ""),
         )
     except (ParameterError, PeriodError) as exc:
         print(f"revlab report: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ RESERVED = {
     "as_of": "--as-of",
     "output_dir": "--out",
     "journal_dir": "--out",
+    "reporting_currency": "--currency",
 }
 #: Smallest value of numeric parameters (every other number must be 0 or more).
 MINIMUM = {

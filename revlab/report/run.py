@@ -83,6 +83,7 @@ def prepare(
     notebooks: Sequence[Path],
     log: Callable[[str], None] = print,
     full_check_max_rows: int | None = None,
+    currency: str = "",
 ) -> tuple[Any, Quarter, str]:
     """Check the source and the quarter before anything runs; return them resolved.
 
@@ -103,7 +104,7 @@ def prepare(
     text = DEFAULT_SOURCE if source in (None, "") else str(source)
     if "://" not in text:
         text = str(resolve_path(text).resolve())
-    src = connect(text)
+    src = connect(text, reporting_currency=currency or None)
     if "://" not in text and Path(text).is_dir() and (ignored := unrecognised_files(text)):
         log(
             f"{src.label}: ignored {', '.join(ignored)}: not a canonical table file (names are "
@@ -125,6 +126,7 @@ def prepare(
             f"{src.label} has no leads, opportunities or subscriptions table; the report needs "
             "at least one of them."
         )
+    src.reporting_currency  # noqa: B018 - a currency the data cannot report in fails here
     end = data_end(src)
     if quarter in ("", "latest"):
         q = Quarter.latest_covered(end)
@@ -191,6 +193,7 @@ def build(
     progress: bool = True,
     strict: bool = False,
     log: Callable[[str], None] = print,
+    currency: str = "",
 ) -> ReportResult:
     """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``.
 
@@ -207,15 +210,29 @@ def build(
     user = nbparams.resolve(specs, parameters)
     from revlab.present import source_name
 
+    currency = _checked_currency(currency)
     source_text, q, label = prepare(
-        source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log
-    )
+        source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log,
+        currency=currency,
+    )  # fmt: skip
     label = source_name(label)  # pages name the source; the full path is in the log and code
     out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)
+    if currency:
+        user = {**user, "reporting_currency": currency}
     with _out_lock(out):
         return _build_locked(out, q, notebooks, specs, user, source_text, as_of, label, progress,
                              strict, log)  # fmt: skip
+
+
+def _checked_currency(code: str) -> str:
+    """``--currency`` as an ISO 4217 code (empty: the data's), or a ParameterError."""
+    from revlab._currency import CurrencyError, check_code
+
+    try:
+        return check_code(code) if code else ""
+    except CurrencyError as exc:
+        raise nbparams.ParameterError(f"--currency: {exc}") from None
 
 
 def _build_locked(

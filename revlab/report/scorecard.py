@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from revlab import _currency
 from revlab.periods import Quarter
 from revlab.present import METRIC_MIME, SKIP_MIME, change, fmt, money, pct
 from revlab.report.html import PageInfo, banner
@@ -360,16 +361,24 @@ def _skipped_html(skips: list[dict]) -> str:
     )
 
 
+def _currency_of(sections: list[Section]) -> str:
+    """The currency the notebooks recorded money in (USD when they name none)."""
+    codes = [m["currency"] for s in sections for m in s.metrics if m.get("currency")]
+    return codes[0] if codes else _currency.DEFAULT
+
+
 def quarter_page(
     sections: list[Section], info: PageInfo, earlier: dict[str, list[Section]] | None = None
 ) -> str:
     """The quarter's scorecard: the headline, then every section's figures against last quarter.
 
     Each figure carries its trend line over the last quarters (see :func:`trend`); ``earlier``
-    holds earlier reports' sections by quarter (:func:`earlier_reports`).
+    holds earlier reports' sections by quarter (:func:`earlier_reports`). Money is written in
+    the currency the notebooks recorded it in.
     """
-    opening = headline(sections, info.quarter) + number_table(sections, info.quarter)
-    body = opening + "".join(_section_html(s, info.quarter, earlier) for s in sections)
+    with _currency.showing(_currency_of(sections)):
+        opening = headline(sections, info.quarter) + number_table(sections, info.quarter)
+        body = opening + "".join(_section_html(s, info.quarter, earlier) for s in sections)
     return _PAGE.format(
         title=html.escape(info.title),
         banner=banner(info, index_href="../index.html", index_label="all quarters"),
@@ -402,13 +411,14 @@ def reports_page(out: Path) -> str:
         key=_order,
         reverse=True,
     )  # fmt: skip
-    figures = {}
+    figures, currencies = {}, {}
     for q in quarters:
         notebooks = sorted(
             p for p in (Path(out) / q).glob("*.ipynb") if not p.name.startswith(".")
         )
         sections = [read_section(nb, nb.stem) for nb in notebooks]
         figures[q] = {(part, key): _metric(sections, key, part) for part, key, _ in INDEX_FIGURES}
+        currencies[q] = _currency_of(sections)
     shown = [f for f in INDEX_FIGURES if any(figures[q][f[:2]] is not None for q in quarters)]
     head = "".join(f"<th>{html.escape(title)}</th>" for _, _, title in shown)
     rows = []
@@ -416,7 +426,8 @@ def reports_page(out: Path) -> str:
         cells = []
         for part, key, _ in shown:
             m = figures[q][(part, key)]
-            text = "n/a" if m is None else fmt(m.get("value"), m["unit"])
+            with _currency.showing(currencies[q]):
+                text = "n/a" if m is None else fmt(m.get("value"), m["unit"])
             if m is not None and m.get("quarter"):
                 text += f" ({m['quarter']})"
             cells.append(f"<td>{html.escape(text)}</td>")
