@@ -33,6 +33,11 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=None,
         help="folder for the ground truth (default: <out>_truth beside it)",
     )
+    p.add_argument(
+        "--forecast-calls",
+        action="store_true",
+        help="reps call each deal Commit / Best Case / Pipeline / Omitted (forecast_category)",
+    )
     return p
 
 
@@ -55,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         args.truth = str(out.with_name(f"{out.stem}_truth"))
     began = time.perf_counter()
-    company = simulate(seed=args.seed, n_leads=args.leads, start=args.start, end=args.end)
+    company = simulate(
+        seed=args.seed,
+        n_leads=args.leads,
+        start=args.start,
+        end=args.end,
+        forecast_calls=getattr(args, "forecast_calls", False),
+    )
     rows = write(company, path=args.out, truth_path=args.truth)
     width = max(map(len, rows))
     print(f"demo company (seed {args.seed}) written to {args.out}; truth in {args.truth}/")
