@@ -131,7 +131,8 @@ def call_backtest(
         raise ForecastError(f"as_of must be 'start' or 'mid', not {as_of!r}.")
     history = _model_rows(model_backtest)
     if quarters is None:
-        quarters = list(history.index) if len(history) else 4
+        given = model_backtest is not None and len(model_backtest)
+        quarters = list(dict.fromkeys(model_backtest["quarter"])) if given else 4
     chosen = backtest_quarters(src, quarters) if isinstance(quarters, int) else quarters
     rows = [_quarter_row(src, Quarter.parse(q), history) for q in chosen]
     table = pd.DataFrame(rows)
