@@ -30,7 +30,7 @@ from revlab.needs import requires
 from revlab.periods import Quarter
 from revlab.pipeline.snapshot import open_pipeline, pipeline_at
 
-__all__ = ["CallBacktest", "ROLL_UP", "call_backtest", "rep_calls", "roll_up"]
+__all__ = ["CallBacktest", "ROLL_UP", "beside_model", "call_backtest", "rep_calls", "roll_up"]
 
 #: The roll-up's rows, each adding one category to the row before.
 ROLL_UP = ("Closed", "Commit", "Best Case", "Pipeline")
@@ -68,6 +68,19 @@ def roll_up(src, quarter: str | Quarter, as_of: str | pd.Timestamp | None = None
     return pd.DataFrame(rows, columns=["category", "amount", "deals", "added"]).astype(
         {"amount": float, "added": float}
     )
+
+
+def beside_model(roll: pd.DataFrame, forecast) -> pd.DataFrame:
+    """The roll-up with ``model_chance``: the model's probability of booking at least each level.
+
+    ``forecast`` is the quarter's :class:`~revlab.forecast.QuarterForecast` (any object with
+    ``prob_at_least``); Omitted is in no level and gets no chance.
+    """
+    chance = [
+        forecast.prob_at_least(a) if c in ROLL_UP else np.nan
+        for c, a in zip(roll["category"], roll["amount"], strict=True)
+    ]
+    return roll.assign(model_chance=chance)
 
 
 def _won(src, q: Quarter) -> tuple[float, int]:
