@@ -151,3 +151,18 @@ def test_the_call_as_of_a_date_never_tells_the_end_without_history(called):
     opps = called.tables["opportunities"].set_index("opportunity_id")
     later = opps.index[(opps["closed_at"] > pd.Timestamp(at)) & (opps["created_at"] <= at)]
     assert len(later) and cut.loc[later, "forecast_category"].isna().all()
+
+
+def test_beside_model_gives_each_level_the_models_chance(src):
+    class Draws:  # a forecast stand-in: draws of the quarter's bookings
+        samples = np.linspace(0.0, 1.0e7, 1001)
+
+        def prob_at_least(self, amount):
+            return float(np.mean(self.samples >= amount))
+
+    roll = calls.beside_model(calls.roll_up(src, "2026Q3", "2026-08-15"), Draws())
+    chance = roll.set_index("category")["model_chance"]
+    assert chance.loc["Commit"] >= chance.loc["Best Case"] >= chance.loc["Pipeline"]
+    assert np.isnan(chance.loc["Omitted"])
+    commit = roll.set_index("category").loc["Commit", "amount"]
+    assert chance.loc["Commit"] == pytest.approx(np.mean(Draws.samples >= commit))
