@@ -36,6 +36,8 @@ __all__ = ["CallBacktest", "ROLL_UP", "beside_model", "call_backtest", "rep_call
 ROLL_UP = ("Closed", "Commit", "Best Case", "Pipeline")
 ANALYSIS = "The forecast call"
 _CALLS = ("opportunities.forecast_category",)
+#: Past calls are read from the history: without it a deal's call at a past date is unknown.
+_PAST_CALLS = (*_CALLS, "stage_history.forecast_category")
 _MODELS = ("funnel", "deals", "timeseries")
 
 
@@ -108,7 +110,7 @@ class CallBacktest:
     summary: dict = field(default_factory=dict)
 
 
-@requires("opportunities", "stage_history", analysis=ANALYSIS, columns=_CALLS)
+@requires("opportunities", "stage_history", analysis=ANALYSIS, columns=_PAST_CALLS)
 def call_backtest(
     src,
     quarters: int | Iterable[str | Quarter] | None = None,
@@ -209,7 +211,7 @@ def _summary(table: pd.DataFrame) -> dict:
     "opportunities",
     "stage_history",
     analysis="The forecast call by rep",
-    columns=(*_CALLS, "opportunities.owner"),
+    columns=(*_PAST_CALLS, "opportunities.owner"),
 )
 def rep_calls(
     src, quarters: int | Iterable[str | Quarter] = 4, *, as_of: str = "start"

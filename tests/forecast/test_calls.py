@@ -166,3 +166,14 @@ def test_beside_model_gives_each_level_the_models_chance(src):
     assert np.isnan(chance.loc["Omitted"])
     commit = roll.set_index("category").loc["Commit", "amount"]
     assert chance.loc["Commit"] == pytest.approx(np.mean(Draws.samples >= commit))
+
+
+def test_past_calls_need_the_calls_in_the_history(called):
+    from revlab.sources import connect
+
+    tables = dict(called.tables)
+    tables["stage_history"] = tables["stage_history"].drop(columns="forecast_category")
+    src = connect(tables).at(called.as_of)
+    assert len(calls.roll_up(src, "2026Q4"))  # today's calls are enough for today's roll-up
+    with pytest.raises(Shortfall, match="stage_history table has no forecast_category"):
+        calls.call_backtest(src, 2)
