@@ -2,10 +2,11 @@
 
 Rows created after the date disappear; events after it are blanked (a lead converted later is
 still open at the date; a deal won later is still open). Where ``stage_history`` exists, an
-opportunity's stage, amount and expected close date are those of its last change on or before
-the date; without it, values that only a closed deal reveals (final stage, actual close date)
-are blanked for deals that closed after the date. A subscription term's satisfaction score is
-blanked until it was given (``surveyed_at``), or, without that column, until the term ended.
+opportunity's stage, amount, expected close date and forecast category are those of its last
+change on or before the date; without it, values that only a closed deal reveals (final stage,
+actual close date, the Closed or Omitted call) are blanked for deals that closed after the date.
+A subscription term's satisfaction score is blanked until it was given (``surveyed_at``), or,
+without that column, until the term ended.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ibis.common.exceptions import IbisError
 from revlab._tables import CREATED
 
 LEAD_EVENTS = ("mql_at", "sql_at", "converted_at", "disqualified_at")
+#: Opportunity columns replayed from ``stage_history``: each row holds the values after a change.
+REPLAYED = ("stage", "amount", "close_date", "forecast_category")
 
 
 def cut(
@@ -80,14 +83,16 @@ def _opportunities(t: ir.Table, at: ir.Value, history: ir.Table | None) -> ir.Ta
         changes["closed_at"] = _blank_after(t.closed_at, at)
     reveal = {
         c: ibis.cases((closed, t[c]), else_=ibis.null(t[c].type()))
-        for c in ("close_date",)
+        for c in ("close_date", "forecast_category")
         if c in t.columns
     }
     if "stage" in t.columns:
         reveal["stage"] = ibis.cases((closed | ~t.is_closed, t.stage), else_=ibis.null("string"))
     if history is None:
         return t.mutate(**changes, **reveal)
-    return _with_history(t.mutate(**changes), at, history)
+    # today's call of a deal that closed after the date (Closed, Omitted) would tell its end
+    hidden = {c: reveal[c] for c in ("forecast_category",) if c in reveal}
+    return _with_history(t.mutate(**changes, **hidden), at, history)
 
 
 def _has_argmax(table: ir.Table) -> bool:
@@ -98,9 +103,9 @@ def _has_argmax(table: ir.Table) -> bool:
 
 
 def _with_history(t: ir.Table, at: ir.Value, history: ir.Table) -> ir.Table:
-    """Stage, amount and close date from each deal's last recorded change by the date."""
+    """Stage, amount, close date and call from each deal's last recorded change by the date."""
     h = history.filter(history.entered_at <= at)
-    cols = {c: f"_h_{c}" for c in ("stage", "amount", "close_date") if c in h.columns}
+    cols = {c: f"_h_{c}" for c in REPLAYED if c in h.columns}
     if _has_argmax(h):  # one grouped pass; DuckDB cannot shortcut Ibis's row_number() - 1 = 0
         last = h.group_by(_h_id=h.opportunity_id).aggregate(
             **{alias: h[col].argmax(h.entered_at) for col, alias in cols.items()}
@@ -111,7 +116,7 @@ def _with_history(t: ir.Table, at: ir.Value, history: ir.Table) -> ir.Table:
         last = last.select(_h_id=last.opportunity_id, **{a: last[c] for c, a in cols.items()})
     joined = t.left_join(last, t.opportunity_id == last._h_id)
     changes = {}
-    for col in ("stage", "amount", "close_date"):
+    for col in REPLAYED:
         if f"_h_{col}" in joined.columns:
             current = (
                 joined[col] if col in joined.columns else ibis.null(joined[f"_h_{col}"].type())

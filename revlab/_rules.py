@@ -13,7 +13,7 @@ import pandas as pd
 
 from revlab import _dates
 from revlab._currency import CODE, CurrencyError, choose
-from revlab._tables import CREATED, MONEY, TABLES, Column, TableSpec
+from revlab._tables import CREATED, FORECAST_CATEGORIES, MONEY, TABLES, Column, TableSpec
 
 MAX_EXAMPLES = 3
 QUARTER_PATTERN = re.compile(r"^\d{4}Q[1-4]$")
@@ -247,6 +247,7 @@ def check_rows(tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> list[st
         problems += overlapping_terms(tables["subscriptions"])
     problems += _won_not_closed(tables)
     problems += _quarter_format(tables)
+    problems += _forecast_categories(tables)
     return problems
 
 
@@ -341,6 +342,39 @@ def _quarter_format(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"targets.quarter: {_count(bad, 'are')} not quarters like 2026Q3 "
         f"({examples(targets, bad, TABLES['targets'])}); write them as YYYYQn."
     ]
+
+
+def _forecast_categories(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """``forecast_category`` holds one of the five standard names, exactly as written there.
+
+    Validation changes no value, so a variant in case or spacing ("best case", "BestCase") is
+    refused with the spelling to use; the CRM maps translate their systems' values explicitly.
+    """
+    problems = []
+    for name in ("opportunities", "stage_history"):
+        frame = tables.get(name)
+        if frame is None or "forecast_category" not in frame.columns:
+            continue
+        values = frame["forecast_category"]
+        bad = values.notna() & ~values.isin(FORECAST_CATEGORIES)
+        if not bad.any():
+            continue
+        found = ", ".join(repr(v) for v in values[bad].drop_duplicates().head(MAX_EXAMPLES))
+        like = {v: _category_like(v) for v in values[bad].drop_duplicates()}
+        hints = sorted(f"{v!r} → {c!r}" for v, c in like.items() if c)
+        spell = f" (write {', '.join(hints[:MAX_EXAMPLES])})" if hints else ""
+        problems.append(
+            f"{name}.forecast_category: {_count(bad, 'are')} not a forecast category "
+            f"(values {found}; {examples(frame, bad, TABLES[name])}); use one of "
+            f"{', '.join(FORECAST_CATEGORIES)}{spell}, or blank the cell."
+        )
+    return problems
+
+
+def _category_like(value: object) -> str:
+    """The standard category a variant spelling stands for ("best_case" → "Best Case"), or ""."""
+    key = re.sub(r"[\s_-]", "", str(value)).casefold()
+    return next((c for c in FORECAST_CATEGORIES if c.replace(" ", "").casefold() == key), "")
 
 
 def check_references(tables: dict[str, pd.DataFrame]) -> list[str]:

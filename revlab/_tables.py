@@ -71,6 +71,13 @@ def _b(name: str, doc: str = "") -> Column:
     return Column(name, "bool", doc)
 
 
+#: The forecast categories a deal can be called in (Salesforce's standard names), in roll-up
+#: order: Closed, then Commit, Best Case and Pipeline each adding to the one before; Omitted
+#: deals are in no forecast.
+FORECAST_CATEGORIES: tuple[str, ...] = ("Closed", "Commit", "Best Case", "Pipeline", "Omitted")
+FORECAST_DOC = "the rep's forecast call: " + ", ".join(FORECAST_CATEGORIES)
+
+
 def _currency() -> Column:
     return _s("currency", "ISO 4217 code of the row's money, like EUR; empty: the reporting one")
 
@@ -119,6 +126,7 @@ TABLES: dict[str, TableSpec] = {
                 _ts("closed_at"),
                 _s("segment"),
                 _s("owner"),
+                _s("forecast_category", FORECAST_DOC),
                 _currency(),
             ),
             key="opportunity_id",
@@ -127,7 +135,12 @@ TABLES: dict[str, TableSpec] = {
             "stage_history",
             "one row per change to a deal; values after the change",
             required=(_s("opportunity_id"), _s("stage"), _ts("entered_at")),
-            optional=(_f("amount"), _ts("close_date", event=False), _currency()),
+            optional=(
+                _f("amount"),
+                _ts("close_date", event=False),
+                _s("forecast_category", "the rep's call after the change; " + FORECAST_DOC),
+                _currency(),
+            ),
             row_label=("opportunity_id", "entered_at"),
         ),
         TableSpec(

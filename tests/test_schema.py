@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -271,3 +272,28 @@ def test_subscriptions_satisfaction_is_optional_and_numeric(tiny_tables):
         SchemaError, match=r"subscriptions\.satisfaction: 1 row cannot be read as float"
     ):
         validate({**tiny_tables, "subscriptions": bad}, as_of=AS_OF)
+
+
+def test_forecast_categories_are_the_five_names(tiny_tables):
+    tiny_tables["opportunities"]["forecast_category"] = ["Closed", "Best Case"]
+    tiny_tables["stage_history"]["forecast_category"] = [
+        "Pipeline", "Commit", "Closed", None, "Best Case",
+    ]  # fmt: skip
+    typed = validate(tiny_tables, as_of="2024-12-31")
+    assert typed["opportunities"]["forecast_category"].tolist() == ["Closed", "Best Case"]
+
+
+def test_forecast_category_variants_are_refused_with_the_spelling(tiny_tables):
+    tiny_tables["opportunities"]["forecast_category"] = ["Closed", "best_case"]
+    tiny_tables["stage_history"]["forecast_category"] = ["Maybe"] * 5
+    with pytest.raises(SchemaError) as err:
+        validate(tiny_tables, as_of="2024-12-31")
+    text = str(err.value)
+    assert re.search(
+        r"opportunities\.forecast_category: 1 row is not a forecast category \(values "
+        r"'best_case'; opportunity_id O2\); use one of Closed, Commit, Best Case, Pipeline, "
+        r"Omitted \(write 'best_case' → 'Best Case'\)",
+        text,
+    )
+    assert "stage_history.forecast_category: 5 rows are not" in text
+    assert "row 0 (opportunity_id=O1" in text

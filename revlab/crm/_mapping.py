@@ -11,7 +11,7 @@ import pandas as pd
 
 from revlab.schema import TABLES, SchemaError
 
-from ._values import header_key
+from ._values import blank_to_na, header_key
 
 #: Canonical names of the closing stages, as the pipeline and funnel analyses expect them.
 WON, LOST = "closed_won", "closed_lost"
@@ -159,6 +159,41 @@ class FirstOf:
         for other in present[1:]:
             out = out.where(out.notna(), other)
         return out if self.default is None else out.where(out.notna(), self.default)
+
+
+#: CRMs' forecast-category values (API names and labels), matched ignoring case, spaces,
+#: underscores and dashes, and the contract's names they stand for: Salesforce's
+#: OpportunityHistory writes ``BestCase`` and ``Forecast`` (= Commit) and may carry
+#: ``MostLikely``, which its cumulative roll-up counts in Best Case; HubSpot writes ``OMIT``
+#: ("Not forecasted"), ``BEST_CASE`` and ``CLOSED`` ("Closed won").
+FORECAST_VALUES = {
+    "pipeline": "Pipeline", "bestcase": "Best Case", "mostlikely": "Best Case",
+    "commit": "Commit", "forecast": "Commit", "closed": "Closed", "closedwon": "Closed",
+    "omitted": "Omitted", "omit": "Omitted", "notforecasted": "Omitted",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ForecastCategories:
+    """``forecast_category`` from a CRM's category column: its values to the contract's names.
+
+    A value not in :data:`FORECAST_VALUES` is kept as written, so that validation names it
+    with its rows (a custom category needs a ``values:`` map instead).
+    """
+
+    source: str
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The column read; without it the deals carry no category."""
+        return (self.source,)
+
+    def __call__(self, table: pd.DataFrame) -> pd.Series:
+        """The derived column."""
+        values = blank_to_na(table[self.source])
+        text = values.astype("str").str.strip().where(values.notna())
+        key = text.str.replace(r"[\s_-]", "", regex=True).str.casefold()
+        return key.map(FORECAST_VALUES).where(key.isin(list(FORECAST_VALUES)), text)
 
 
 @dataclass(frozen=True)

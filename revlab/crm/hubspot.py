@@ -12,7 +12,11 @@
   ``message`` and custom properties stay out unless named.
 - deals → opportunities: ``hs_object_id``, ``createdate``, ``amount``, ``dealstage`` (stage),
   ``closedate``, ``hubspot_owner_id`` (owner; a UI export's "Deal owner" holds names, which
-  become pseudonymous ``owner-<hash>`` ids); attributes ``pipeline``, ``dealtype``. ``dealname``
+  become pseudonymous ``owner-<hash>`` ids), ``hs_manual_forecast_category`` (UI "Forecast
+  category") as ``forecast_category``, its values ``PIPELINE``, ``BEST_CASE``, ``COMMIT``,
+  ``CLOSED`` ("Closed won") and ``OMIT`` ("Not forecasted") written Pipeline, Best Case,
+  Commit, Closed, Omitted (HubSpot keeps no history of it: only today's call is known);
+  attributes ``pipeline``, ``dealtype``. ``dealname``
   and "Associated Contact" (names and e-mails) stay out. ``is_closed`` / ``is_won`` come from
   ``hs_is_closed`` / ``hs_is_closed_won`` when exported, else from ``dealstage`` through the
   default sales pipeline's stages (``HUBSPOT_STAGES``, internal ids and labels); a stage of a
@@ -50,7 +54,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ._load import Source, map_frame, read_source
-from ._mapping import ColumnMap, Derived, StageMap, closing_stages, stage_values
+from ._mapping import (
+    ColumnMap,
+    Derived,
+    ForecastCategories,
+    StageMap,
+    closing_stages,
+    stage_values,
+)
 from ._summary import Imported
 
 #: The default "Sales Pipeline" deal stages: internal ids and their UI labels.
@@ -155,18 +166,23 @@ HUBSPOT_DEALS = ColumnMap(
     optional={
         "closedate": "close_date", "hubspot_owner_id": "owner", "hs_is_closed": "is_closed",
         "hs_is_closed_won": "is_won", "deal_currency_code": "currency",
+        "hs_manual_forecast_category": "_forecast",
     },
     aliases={
         "Record ID": "hs_object_id", "Deal ID": "hs_object_id", "Deal owner": "hubspot_owner_id",
         "Is Deal Closed?": "hs_is_closed", "Is Closed Won": "hs_is_closed_won",
         "Deal Type": "dealtype", "Currency": "deal_currency_code",
+        "Forecast category": "hs_manual_forecast_category",
     },
     values={
         col: vmap.with_when_missing()
         for col, vmap in stage_values("dealstage", **HUBSPOT_STAGES).items()
     },
     stages=StageMap("dealstage", **HUBSPOT_STAGES, strict=False),
-    derive={"closed_at": Derived("close_date", when="is_closed")},
+    derive={
+        "closed_at": Derived("close_date", when="is_closed"),
+        "forecast_category": ForecastCategories("_forecast"),
+    },
     attributes=("pipeline", "dealtype"),
 )  # fmt: skip
 

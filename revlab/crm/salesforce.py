@@ -7,12 +7,16 @@
   addresses, ``Description`` and custom fields stay out unless named (``keep=[...]`` through
   ``maps=``), and a named field holding e-mails, phone numbers or prose is refused.
 - ``Opportunity`` → opportunities: ``Id``, ``CreatedDate``, ``StageName``, ``Amount``,
-  ``IsClosed``, ``IsWon``, ``CloseDate``, ``AccountId``, ``OwnerId``; attributes ``Type``,
-  ``LeadSource``, ``ForecastCategoryName``, ``Probability``. ``Name`` (free text naming the
+  ``IsClosed``, ``IsWon``, ``CloseDate``, ``AccountId``, ``OwnerId``,
+  ``ForecastCategoryName`` (``forecast_category``; else ``ForecastCategory``); attributes
+  ``Type``, ``LeadSource``, ``Probability``. ``Name`` (free text naming the
   customer) stays out. Without ``IsClosed`` / ``IsWon`` columns the flags come from the
   standard stage names (``SALESFORCE_STAGES``); a stage outside them is an error that names it.
 - ``OpportunityHistory`` → stage_history: ``OpportunityId``, ``StageName``, ``CreatedDate``
-  (``entered_at``), ``Amount``, ``CloseDate`` (the values after each change).
+  (``entered_at``), ``Amount``, ``CloseDate``, ``ForecastCategory`` (the values after each
+  change). Forecast categories are written as the contract's Pipeline, Best Case, Commit,
+  Closed, Omitted: the API values ``BestCase`` and ``Forecast`` become Best Case and Commit,
+  ``MostLikely`` becomes Best Case (Salesforce's Best Case roll-up includes it).
 - ``Task`` and ``Event`` → activities: ``WhoId`` (the lead or contact), the time
   (``CompletedDateTime``, else ``ActivityDate``, else ``CreatedDate`` for tasks;
   ``StartDateTime``, else ``ActivityDateTime``, else ``CreatedDate`` for events), the kind
@@ -55,7 +59,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ._load import Source, canonical_order, map_frame, read_source
-from ._mapping import ColumnMap, FirstOf, StageMap, closing_stages, stage_values
+from ._mapping import (
+    ColumnMap,
+    FirstOf,
+    ForecastCategories,
+    StageMap,
+    closing_stages,
+    stage_values,
+)
 from ._summary import Imported
 from ._values import to_text
 
@@ -145,20 +156,35 @@ SALESFORCE_OPPORTUNITY = ColumnMap(
     optional={
         "IsClosed": "is_closed", "IsWon": "is_won", "CloseDate": "close_date",
         "AccountId": "account_id", "OwnerId": "owner", "CurrencyIsoCode": "currency",
+        "ForecastCategoryName": "_forecast",
     },
+    aliases={"ForecastCategory": "ForecastCategoryName"},
     values={
         col: vmap.with_when_missing()
         for col, vmap in stage_values("StageName", **SALESFORCE_STAGES).items()
     },
     stages=_STAGES,
-    derive={"closed_at": NotBefore("close_date", "created_at", when="is_closed")},
-    attributes=("Type", "LeadSource", "ForecastCategoryName", "Probability"),
+    derive={
+        "closed_at": NotBefore("close_date", "created_at", when="is_closed"),
+        "forecast_category": ForecastCategories("_forecast"),
+    },
+    attributes=("Type", "LeadSource", "Probability"),
 )  # fmt: skip
 
 SALESFORCE_OPPORTUNITY_HISTORY = ColumnMap(
     table="stage_history",
     renames={"OpportunityId": "opportunity_id", "StageName": "stage", "CreatedDate": "entered_at"},
-    optional={"Amount": "amount", "CloseDate": "close_date", "CurrencyIsoCode": "currency"},
+    optional={
+        "Amount": "amount",
+        "CloseDate": "close_date",
+        "ForecastCategory": "_forecast",
+        "CurrencyIsoCode": "currency",
+    },
+    aliases={
+        "ForecastCategoryName": "ForecastCategory",
+        "To ForecastCategory": "ForecastCategory",
+    },
+    derive={"forecast_category": ForecastCategories("_forecast")},
     stages=_STAGES,
 )
 

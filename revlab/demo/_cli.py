@@ -39,6 +39,11 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="bill accounts and channels in these currencies, the first the reporting one, "
         "with dated fx_rates (e.g. USD,EUR,GBP; default: all in USD, no fx_rates)",
     )
+    p.add_argument(
+        "--forecast-calls",
+        action="store_true",
+        help="reps call each deal Commit / Best Case / Pipeline / Omitted (forecast_category)",
+    )
     return p
 
 
@@ -61,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         args.truth = str(out.with_name(f"{out.stem}_truth"))
     began = time.perf_counter()
-    company = simulate(seed=args.seed, n_leads=args.leads, start=args.start, end=args.end)
+    company = simulate(
+        seed=args.seed,
+        n_leads=args.leads,
+        start=args.start,
+        end=args.end,
+        forecast_calls=getattr(args, "forecast_calls", False),
+    )
     if getattr(args, "currencies", ""):
         company = with_currencies(company, args.currencies, seed=args.seed)
     rows = write(company, path=args.out, truth_path=args.truth)

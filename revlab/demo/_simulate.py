@@ -15,6 +15,7 @@ import pandas as pd
 from revlab.demo import (
     _activities,
     _arrivals,
+    _calls,
     _capacity,
     _deals,
     _funnel,
@@ -92,8 +93,14 @@ def simulate(
     n_leads: int | None = None,
     start: str = DEFAULT_START,
     end: str = DEFAULT_END,
+    *,
+    forecast_calls: bool = False,
 ) -> Company:
-    """Simulate the demo company; see :mod:`revlab.demo` for the story and the truth kept."""
+    """Simulate the demo company; see :mod:`revlab.demo` for the story and the truth kept.
+
+    With ``forecast_calls``, deals and their history carry the reps' forecast categories
+    (:mod:`~revlab.demo._calls`, from a stream of their own: every other value is unchanged).
+    """
     params = make_params(seed, n_leads, start, end)
     model, cal = Model.from_params(params), Calendar.from_params(params)
     rng = dict(
@@ -115,6 +122,9 @@ def simulate(
     params["derived"] = derived(truth)
     tables["marketing_spend"] = _tables.marketing_spend(cal, mondays, spend)
     tables["targets"] = _tables.targets(quarters, _plan.targets(expected, params, rng["plan"]))
+    if forecast_calls:
+        codes, params["forecast_calls"] = _calls.draw(events, D, model, cal, seed)
+        _tables.add_forecast_calls(tables, codes, _calls.latest(events, codes, D["lead"].size))
     return Company({name: tables[name] for name in TABLE_ORDER}, truth)
 
 

@@ -109,6 +109,14 @@ def stage_history(cal: Calendar, events, opp_ids) -> pd.DataFrame:
     )
 
 
+def add_forecast_calls(tables: dict, history_codes, deal_codes) -> None:
+    """Add ``forecast_category`` to the deals and their history (codes into the categories)."""
+    from revlab._tables import FORECAST_CATEGORIES
+
+    tables["stage_history"]["forecast_category"] = text(history_codes, FORECAST_CATEGORIES)
+    tables["opportunities"]["forecast_category"] = text(deal_codes, FORECAST_CATEGORIES)
+
+
 def marketing_spend(cal: Calendar, mondays: np.ndarray, spend: np.ndarray) -> pd.DataFrame:
     """The marketing_spend table: one row per Monday-week and channel."""
     n_weeks, n_ch = spend.shape

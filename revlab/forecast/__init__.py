@@ -17,6 +17,7 @@ from revlab.forecast.api import (
 )
 from revlab.forecast.backtest import backtest, backtest_series, summary
 from revlab.forecast.baselines import seasonal_naive, stage_weighted
+from revlab.forecast.calls import CallBacktest, beside_model, call_backtest, rep_calls, roll_up
 from revlab.forecast.diagnostics import Diagnostics
 from revlab.forecast.funnel_model import FunnelModel
 from revlab.forecast.journal import Journal, track_record
@@ -30,6 +31,7 @@ _blas.configure()
 _notices.quiet()  # library notices unrelated to the run stay out of the pages
 
 __all__ = [
+    "CallBacktest",
     "Journal",
     "ConvergenceWarning",
     "Diagnostics",
@@ -41,11 +43,15 @@ __all__ = [
     "TimeSeriesModel",
     "backtest",
     "backtest_series",
+    "beside_model",
+    "call_backtest",
     "choose_method",
     "default_scenarios",
     "forecast",
     "monthly_series",
     "quarter_target",
+    "rep_calls",
+    "roll_up",
     "scenarios",
     "seasonal_naive",
     "track_record",

@@ -29,6 +29,7 @@ PIPELINE_COLUMNS = (
     "close_date",
     "segment",
     "owner",
+    "forecast_category",
 )
 
 
@@ -75,7 +76,8 @@ def pipeline_at(
 
     Meant for inspection and small data; aggregate :func:`open_pipeline` in the engine for
     large data. Columns are ``columns`` that the source has (default ``opportunity_id``,
-    ``created_at``, ``stage``, ``amount``, ``close_date``, ``segment``, ``owner``).
+    ``created_at``, ``stage``, ``amount``, ``close_date``, ``segment``, ``owner``,
+    ``forecast_category``).
     """
     pipe = open_pipeline(src, at=at, quarter=quarter)
     keep = [c for c in columns if c in pipe.columns]
@@ -83,7 +85,7 @@ def pipeline_at(
     for col in ("created_at", "close_date"):
         if col in frame.columns:
             frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
-    for col in ("opportunity_id", "stage", "segment", "owner"):
+    for col in ("opportunity_id", "stage", "segment", "owner", "forecast_category"):
         if col in frame.columns:
             frame[col] = frame[col].astype("str").where(frame[col].notna())
     return frame.reset_index(drop=True)

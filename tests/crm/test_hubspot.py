@@ -160,3 +160,27 @@ def test_missing_deal_column():
         SchemaError, match=r"lacks: 'dealstage'.*The export has: amount, closedate"
     ):
         crm.from_hubspot(deals=deals)
+
+
+def test_manual_forecast_category():
+    deals = crm.from_hubspot(deals=DATA / "forecast" / "deals.csv")["opportunities"]
+    assert deals["forecast_category"].fillna("(none)").tolist() == [
+        "Closed", "Omitted", "Pipeline", "Best Case", "Commit", "(none)",
+    ]  # fmt: skip
+    ui = raw("forecast/deals.csv").rename(
+        columns={"hs_manual_forecast_category": "Forecast category"}
+    )
+    ui["Forecast category"] = [
+        "Closed won",
+        "Not forecasted",
+        "Pipeline",
+        "Best case",
+        "Commit",
+        "",
+    ]
+    again = crm.from_hubspot(deals=ui)["opportunities"]
+    pd.testing.assert_series_equal(again["forecast_category"], deals["forecast_category"])
+
+
+def test_deals_without_a_forecast_category_have_no_column(tables):
+    assert "forecast_category" not in tables["opportunities"].columns

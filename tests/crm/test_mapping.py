@@ -205,3 +205,18 @@ def test_keep_a_list_of_attributes():
 )
 def test_snake_case(header, expected):
     assert snake_case(header) == expected
+
+
+def test_a_custom_forecast_category_is_mapped_with_values():
+    """Another CRM's categories ("Upside", "Won") map onto the contract's with `values:`."""
+    spec = yaml.safe_load(MAPPING.read_text())
+    spec["values"]["forecast_category"] = {
+        "from": "Call",
+        "map": {"Won": "Closed", "Lost": "Omitted", "Upside": "Best Case", "Commit": "Commit"},
+    }
+    frame = raw()
+    frame["Call"] = frame["Stage"].map({"Won": "Won", "Lost": "Lost"}).fillna("upside")
+    opps = crm.load_export(frame, spec)
+    assert set(opps["forecast_category"]) <= {"Closed", "Omitted", "Best Case"}
+    assert (opps.loc[opps["is_won"], "forecast_category"] == "Closed").all()
+    schema.validate({"opportunities": opps}, as_of="2025-12-31")

@@ -48,6 +48,7 @@ def test_canonical_columns_and_dtypes(tables):
         "entered_at",
         "amount",
         "close_date",
+        "forecast_category",
     ]
     for frame, col in [(leads, "created_at"), (leads, "converted_at"), (opps, "closed_at"),
                        (opps, "close_date"), (history, "entered_at")]:  # fmt: skip
@@ -186,3 +187,29 @@ def test_fill_an_empty_channel():
     assert leads.loc[0, "channel"] == "(none)"
     unfilled = crm.from_salesforce(lead=frame)["leads"]
     assert pd.isna(unfilled.loc[0, "channel"])
+
+
+def test_forecast_categories_of_deals_and_their_history():
+    """ForecastCategoryName is a label; OpportunityHistory's ForecastCategory an API value."""
+    tables = crm.from_salesforce(
+        opportunity=DATA / "forecast" / "Opportunity.csv",
+        opportunity_history=DATA / "forecast" / "OpportunityHistory.csv",
+    )
+    opps, history = tables["opportunities"], tables["stage_history"]
+    assert opps["forecast_category"].tolist() == [
+        "Closed", "Commit", "Best Case", "Pipeline", "Omitted",
+    ]  # fmt: skip
+    assert history["forecast_category"].tolist() == [
+        "Pipeline", "Best Case", "Commit", "Closed",  # BestCase, Forecast = Commit
+        "Best Case", "Commit",  # MostLikely counts in Best Case
+        "Best Case", "Pipeline", "Pipeline", "Omitted",
+    ]  # fmt: skip
+    assert "forecast_category_name" not in opps.columns  # a canonical column, not an attribute
+    schema.validate(tables, as_of="2024-12-31")
+
+
+def test_an_unknown_forecast_category_is_named_by_validation():
+    opp = raw("opportunity").assign(ForecastCategoryName="Upside")
+    tables = crm.from_salesforce(opportunity=opp)
+    with pytest.raises(SchemaError, match=r"opportunities\.forecast_category: 10 rows are not"):
+        schema.validate(tables, as_of="2025-12-31")
