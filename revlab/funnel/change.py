@@ -102,7 +102,7 @@ def headline(
     ``pipeline_coverage`` (NaN without ``targets``). A metric that cannot be measured is NaN,
     never 0.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     s = _at_end(src, q)
     out = dict.fromkeys(HEADLINES, np.nan)
     if s.has("leads"):
@@ -178,7 +178,7 @@ def compare(
         ``metric``, ``label``, ``unit``, ``better``, ``current``, ``previous``, ``year_ago``,
         ``change``, ``change_yoy``.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     opts = {"stale_after_days": stale_after_days, "within_days": within_days}
     values = {k: headline(src, quarter=x, **opts) for k, x in
               (("current", q), ("previous", q.previous), ("year_ago", q.year_ago))}  # fmt: skip
@@ -306,7 +306,7 @@ def drivers(
     if against not in ("previous", "year_ago"):
         raise ValueError(f"against must be 'previous' or 'year_ago', got {against!r}.")
     by = _base.groups(by)
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     other = q.previous if against == "previous" else q.year_ago
     now = _COMPONENTS[metric](_at_end(src, q), q, by)
     before = _COMPONENTS[metric](_at_end(src, other), other, by)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from revlab.periods import Quarter
+from revlab.periods import shift_label
 from revlab.present import METRIC_MIME, SKIP_MIME, change, fmt, money, pct
 from revlab.report.html import PageInfo, banner
 
@@ -177,7 +177,7 @@ def number_table(sections: list[Section], quarter: str) -> str:
     target = _metric(sections, "bookings_target", "funnel")
     attained = _metric(sections, "attainment", "funnel")
     if booked is not None:
-        before = str(Quarter.parse(quarter).previous)
+        before = shift_label(quarter, -1)
         for field, label in (("value", quarter), ("previous", before)):
             rows.append(
                 (label, "booked", fmt(_value(booked, field), "money"),
@@ -273,7 +273,7 @@ def reports_page(out: Path) -> str:
         (
             p.parent.name
             for p in out.glob("*/index.html")
-            if re.fullmatch(r"\d{4}Q[1-4]", p.parent.name)
+            if re.fullmatch(r"(FY)?\d{4}Q[1-4]", p.parent.name)
         ),
         reverse=True,
     )
