@@ -104,7 +104,8 @@ def setup(
     from revlab.sources import connect
 
     cal = FiscalCalendar(int(fiscal_year_start), str(fiscal_year_named_by))
-    full = connect(source or None)
+    full = connect(source or None).on_calendar(cal)
+    full.check_calendar()
     end = data_end(full)
     latest = quarter in ("", "latest")
     q = Quarter.latest_covered(end, cal) if latest else Quarter.parse(quarter, cal)

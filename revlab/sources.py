@@ -18,6 +18,7 @@ import pandas as pd
 
 from revlab import _dates
 from revlab.errors import DataError, Shortfall
+from revlab.periods import CALENDAR, FiscalCalendar
 from revlab.schema import TABLES, SchemaError, Validated, validate
 
 if TYPE_CHECKING:
@@ -297,12 +298,15 @@ class Source:
         as_of: str | pd.Timestamp | None = None,
         names: dict[str, str] | None = None,
         database: str | None = None,
+        calendar: FiscalCalendar = CALENDAR,
     ):
         self.backend = backend
         self.label = label
         self.as_of = None if as_of is None else pd.Timestamp(as_of)
         self.names = names or {}
         self.database = database
+        #: The run's quarters (calendar or fiscal): analyses label their periods by it.
+        self.calendar = calendar
 
     def __repr__(self) -> str:
         cut = f", as_of={self.as_of:%Y-%m-%d}" if self.as_of is not None else ""
@@ -311,8 +315,30 @@ class Source:
     def at(self, as_of: str | pd.Timestamp | None) -> Source:
         """The same data as it stood at ``as_of`` (None: everything)."""
         return Source(
-            self.backend, label=self.label, as_of=as_of, names=self.names, database=self.database
+            self.backend,
+            label=self.label,
+            as_of=as_of,
+            names=self.names,
+            database=self.database,
+            calendar=self.calendar,
         )
+
+    def on_calendar(self, calendar: FiscalCalendar) -> Source:
+        """The same data, its quarters counted on ``calendar`` (fiscal quarters, say)."""
+        out = self.at(self.as_of)
+        out.calendar = calendar
+        return out
+
+    def check_calendar(self) -> None:
+        """Refuse targets labelled on another calendar than this source's (a SchemaError)."""
+        from revlab._rules import target_calendar
+
+        if not self.has_column("targets", "quarter"):
+            return
+        targets = self.raw("targets").select("quarter").to_pandas()
+        problems = target_calendar(targets, self.calendar.start_month)
+        if problems:
+            raise SchemaError(problems)
 
     def available(self) -> list[str]:
         """Canonical tables this source holds."""
