@@ -68,7 +68,7 @@ def _count(mask: pd.Series, verb: str = "") -> str:
     noun = f"{n} row{'s' if n != 1 else ''}"
     if not verb:
         return noun
-    singular = {"are": "is", "share": "shares", "point": "points"}
+    singular = {"are": "is", "share": "shares", "point": "points", "name": "names"}
     return f"{noun} {verb if n != 1 else singular[verb]}"
 
 
@@ -356,13 +356,13 @@ def target_calendar(targets: pd.DataFrame, fiscal_start: int) -> list[str]:
     rows = examples(targets, bad, TABLES["targets"])
     if fiscal_start == 1:
         return [
-            f"targets.quarter: {_count(bad)} name fiscal quarters (like FY2027Q1) but the run "
+            f"targets.quarter: {_count(bad, 'name')} fiscal quarters (like FY2027Q1) but the run "
             f"counts calendar quarters ({rows}); set the fiscal year start (revlab report "
             "--fiscal-year-start N, or the fiscal_year_start parameter) or write them like 2026Q3."
         ]
     month = pd.Timestamp(2000, fiscal_start, 1).strftime("%B")
     return [
-        f"targets.quarter: {_count(bad)} name calendar quarters (like 2026Q3) but the run's "
+        f"targets.quarter: {_count(bad, 'name')} calendar quarters (like 2026Q3) but the run's "
         f"fiscal year starts in {month} ({rows}); write each target for its fiscal quarter "
         "(like FY2027Q1), or run on calendar quarters (fiscal year start 1)."
     ]
