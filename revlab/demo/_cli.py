@@ -27,6 +27,14 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument("--start", default=DEFAULT_START, help="first day (%(default)s)")
     p.add_argument("--end", default=DEFAULT_END, help="last day, inclusive (%(default)s)")
+    p.add_argument(
+        "--fiscal-year-start",
+        type=int,
+        default=1,
+        metavar="MONTH",
+        help="month the company's fiscal year starts: its targets are for fiscal quarters "
+        "(default 1: calendar quarters)",
+    )
     p.add_argument("--out", default="data/demo.duckdb", help="DuckDB file for the tables")
     p.add_argument(
         "--truth",
@@ -55,7 +63,13 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         args.truth = str(out.with_name(f"{out.stem}_truth"))
     began = time.perf_counter()
-    company = simulate(seed=args.seed, n_leads=args.leads, start=args.start, end=args.end)
+    company = simulate(
+        seed=args.seed,
+        n_leads=args.leads,
+        start=args.start,
+        end=args.end,
+        fiscal_year_start=args.fiscal_year_start,
+    )
     rows = write(company, path=args.out, truth_path=args.truth)
     width = max(map(len, rows))
     print(f"demo company (seed {args.seed}) written to {args.out}; truth in {args.truth}/")

@@ -33,6 +33,7 @@ from revlab.demo._params import (
     default_params,
 )
 from revlab.demo._truth import DemoTruth
+from revlab.periods import FiscalCalendar
 
 STREAMS = ("arrivals", "attributes", "funnel", "deals", "history", "touches", "renewals", "plan")
 
@@ -75,7 +76,9 @@ def derived(truth: DemoTruth) -> dict:
     return out
 
 
-def make_params(seed: int, n_leads: int | None, start: str, end: str) -> dict:
+def make_params(
+    seed: int, n_leads: int | None, start: str, end: str, fiscal_year_start: int = 1
+) -> dict:
     """Default parameters with the run's seed, size and calendar."""
     p = default_params()
     p["run"] = {
@@ -84,6 +87,8 @@ def make_params(seed: int, n_leads: int | None, start: str, end: str) -> dict:
         "start": str(pd.Timestamp(start).date()),
         "end": str(pd.Timestamp(end).date()),
     }
+    if fiscal_year_start != 1:  # a calendar company's parameters stay as they were
+        p["run"]["fiscal_year_start"] = int(FiscalCalendar(int(fiscal_year_start)).start_month)
     return p
 
 
@@ -92,9 +97,15 @@ def simulate(
     n_leads: int | None = None,
     start: str = DEFAULT_START,
     end: str = DEFAULT_END,
+    fiscal_year_start: int = 1,
 ) -> Company:
-    """Simulate the demo company; see :mod:`revlab.demo` for the story and the truth kept."""
-    params = make_params(seed, n_leads, start, end)
+    """Simulate the demo company; see :mod:`revlab.demo` for the story and the truth kept.
+
+    ``fiscal_year_start`` (month 1-12) sets the company's fiscal year: its plan and targets
+    are for fiscal quarters (``FY2027Q1``), drawn from their own seeded stream; every other
+    table is the same as the calendar company's.
+    """
+    params = make_params(seed, n_leads, start, end, fiscal_year_start)
     model, cal = Model.from_params(params), Calendar.from_params(params)
     rng = dict(
         zip(
@@ -109,6 +120,8 @@ def simulate(
     mondays, spend = _arrivals.weekly_spend(cal, model, arr, rng["arrivals"])
     L["cost"] = _arrivals.acquisition_cost(cal, L["created"], L["channel"], spend)
     quarters = cal.quarters(extra=1)
+    if not cal.fiscal.is_calendar:  # the fiscal plan's own stream; the tables' stay as they are
+        rng["plan"] = np.random.default_rng([seed, FISCAL_PLAN_STREAM])
     expected = _plan.expected_bookings(cal, model, k, quarters, rng["plan"])
     params["plan"] = {str(q): float(v) for q, v in zip(quarters, expected, strict=True)}
     tables, truth = _assemble(cal, model, params, L, D, events, touches, rng["renewals"])
@@ -117,6 +130,9 @@ def simulate(
     tables["targets"] = _tables.targets(quarters, _plan.targets(expected, params, rng["plan"]))
     return Company({name: tables[name] for name in TABLE_ORDER}, truth)
 
+
+#: Seeds the plan of a company with a fiscal year (with the run's seed), apart from the others.
+FISCAL_PLAN_STREAM = 2401
 
 TABLE_ORDER = (
     "leads",
