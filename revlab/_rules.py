@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from revlab import _dates
-from revlab._tables import TABLES, Column, TableSpec
+from revlab._currency import CODE, CurrencyError, choose
+from revlab._tables import CREATED, MONEY, TABLES, Column, TableSpec
 
 MAX_EXAMPLES = 3
 QUARTER_PATTERN = re.compile(r"^(FY)?\d{4}Q[1-4]$")
@@ -428,3 +429,105 @@ def suspicious(tables: dict[str, pd.DataFrame]) -> list[str]:
                 "created_at (e.g. anonymous web visits matched later); they count as history."
             )
     return found
+
+
+def check_currencies(tables: dict[str, pd.DataFrame], requested: str | None = None) -> list[str]:
+    """Currency codes, fx rates, and a rate for every row's money at the date it converts at.
+
+    The dates are those of :mod:`revlab._fx`, taking a deal at its creation: the earliest
+    date any as-of cut converts it at (a rate holds from its ``valid_from`` onwards).
+    """
+    problems = [*_bad_codes(tables), *_bad_rates(tables.get("fx_rates"))]
+    stored = {
+        c for name in MONEY if "currency" in tables.get(name, pd.DataFrame()).columns
+        for c in tables[name]["currency"].dropna().unique() if CODE.match(str(c))
+    }  # fmt: skip
+    if problems or not stored:
+        return problems
+    fx = tables.get("fx_rates")
+    quoted = set(fx.loc[fx["rate"] != 1, "currency"].dropna()) if fx is not None else set()
+    try:
+        reporting, base = choose(stored, quoted, requested)
+    except CurrencyError as exc:
+        return [f"currency: {exc}"]
+    empty = pd.Series(dtype=object)
+    first = fx.groupby("currency")["valid_from"].min() if fx is not None else empty
+    for name in MONEY:
+        frame = tables.get(name)
+        if frame is None or "currency" not in frame.columns and name != "stage_history":
+            continue
+        codes, dates = _conversion(name, frame, tables, reporting)
+        need = codes.ne(reporting)
+        if not need.any():
+            continue
+        for code in sorted({*codes[need & codes.ne(base)].unique(), *_cross(reporting, base)}):
+            rows = need & (codes.eq(code) if code != reporting else True)
+            since = first.get(code, pd.NaT)
+            bad = rows & (dates < since if not pd.isna(since) else True)
+            if bad.any():
+                how = f"in {code}" if code != reporting else f"converted into {code} via {base}"
+                problems.append(_no_rate(TABLES[name], frame, bad, dates, code, how))
+    return problems
+
+
+def _cross(reporting: str, base: str | None) -> list[str]:
+    """The reporting currency's own rates are needed when it is not the base of fx_rates."""
+    return [reporting] if base is not None and reporting != base else []
+
+
+def _conversion(
+    name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame], reporting: str
+) -> tuple[pd.Series, pd.Series]:
+    """Each row's currency and the earliest date it converts at (see revlab._fx)."""
+    own = frame["currency"] if "currency" in frame.columns else pd.Series(None, frame.index)
+    if name == "stage_history" and "opportunities" in tables:
+        deals = tables["opportunities"].set_index("opportunity_id")
+        dates = frame["opportunity_id"].map(deals["created_at"]).fillna(frame["entered_at"])
+        if "currency" in deals.columns:
+            own = own.astype(object).fillna(frame["opportunity_id"].map(deals["currency"]))
+    elif name == "stage_history":
+        dates = frame["entered_at"]
+    else:
+        dates = frame[CREATED[name]]
+    return own.fillna(reporting).astype(str), dates
+
+
+def _no_rate(spec: TableSpec, frame, bad: pd.Series, dates, code: str, how: str) -> str:
+    missing = dates[bad]
+    return (
+        f"{spec.name}.currency: {_count(bad)} {how} have no {code} rate in fx_rates valid "
+        f"at the date they convert at ({missing.min():%Y-%m-%d} to "
+        f"{missing.max():%Y-%m-%d}; {examples(frame, bad, spec)}); add fx_rates rows for "
+        f"{code} valid from ≤ {missing.min():%Y-%m-%d}."
+    )
+
+
+def _bad_codes(tables: dict[str, pd.DataFrame]) -> list[str]:
+    problems = []
+    for name in (*MONEY, "fx_rates"):
+        frame = tables.get(name)
+        if frame is None or "currency" not in frame.columns:
+            continue
+        values = frame["currency"]
+        bad = values.notna() & ~values.astype(str).str.match(CODE.pattern)
+        if bad.any():
+            shown = ", ".join(map(repr, values[bad].drop_duplicates().head(MAX_EXAMPLES)))
+            problems.append(
+                f"{name}.currency: {_count(bad)} with no ISO 4217 code (values {shown}; "
+                f"{examples(frame, bad, TABLES[name])}); write three upper-case letters, "
+                "like EUR."
+            )
+    return problems
+
+
+def _bad_rates(fx: pd.DataFrame | None) -> list[str]:
+    if fx is None:
+        return []
+    bad = ~(fx["rate"] > 0) | ~np.isfinite(fx["rate"].astype(float))
+    if not bad.any():
+        return []
+    return [
+        f"fx_rates.rate: {_count(bad, 'are')} empty, zero, negative or infinite "
+        f"({examples(fx, bad, TABLES['fx_rates'])}); a rate is units of the reporting "
+        "currency per 1 unit of the currency, always above 0."
+    ]

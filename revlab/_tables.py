@@ -71,6 +71,10 @@ def _b(name: str, doc: str = "") -> Column:
     return Column(name, "bool", doc)
 
 
+def _currency() -> Column:
+    return _s("currency", "ISO 4217 code of the row's money, like EUR; empty: the reporting one")
+
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in [
@@ -115,6 +119,7 @@ TABLES: dict[str, TableSpec] = {
                 _ts("closed_at"),
                 _s("segment"),
                 _s("owner"),
+                _currency(),
             ),
             key="opportunity_id",
         ),
@@ -122,13 +127,14 @@ TABLES: dict[str, TableSpec] = {
             "stage_history",
             "one row per change to a deal; values after the change",
             required=(_s("opportunity_id"), _s("stage"), _ts("entered_at")),
-            optional=(_f("amount"), _ts("close_date", event=False)),
+            optional=(_f("amount"), _ts("close_date", event=False), _currency()),
             row_label=("opportunity_id", "entered_at"),
         ),
         TableSpec(
             "marketing_spend",
             "one row per channel and period",
             required=(_ts("period_start"), _s("channel"), _f("spend")),
+            optional=(_currency(),),
             row_label=("channel", "period_start"),
         ),
         TableSpec(
@@ -155,11 +161,30 @@ TABLES: dict[str, TableSpec] = {
                     "when that score was given; without it a score counts as known only once "
                     "its term has ended",
                 ),
+                _currency(),
             ),
             key="subscription_id",
             row_label=("account_id", "start_date"),
         ),
+        TableSpec(
+            "fx_rates",
+            "one row per currency and date a rate takes effect",
+            required=(
+                _s("currency", "ISO 4217 code, like EUR"),
+                _ts("valid_from", "the rate holds from this time until the next row's", False),
+                _f("rate", "units of the reporting currency per 1 unit of currency"),
+            ),
+            row_label=("currency", "valid_from"),
+        ),
     ]
+}
+
+#: Money columns of each table, converted to the reporting currency (see revlab._fx).
+MONEY: dict[str, tuple[str, ...]] = {
+    "opportunities": ("amount",),
+    "stage_history": ("amount",),
+    "marketing_spend": ("spend",),
+    "subscriptions": ("amount",),
 }
 
 #: The column that dates each table's rows (when a row came to be): as-of cuts and fingerprints.

@@ -86,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fail (exit 1, previous report kept) when any section is skipped for want of data",
     )
+    report.add_argument(
+        "--currency",
+        default="",
+        help="ISO 4217 code money is converted into and shown in (default: the data's)",
+    )
     report.set_defaults(run=_run_report)
     return parser
 

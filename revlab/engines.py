@@ -57,7 +57,8 @@ def copy_to(
         The tables: a dict of pandas DataFrames by canonical name, a demo company
         (``revlab.demo.simulate()``; its ``tables``), or a :class:`~revlab.sources.Source`
         (every table it has, as :meth:`~revlab.sources.Source.table` gives it: canonical types,
-        cut at its as-of date if it has one; read in batches, never whole).
+        cut at its as-of date if it has one, money in its stored currencies; read in batches,
+        never whole).
     backend
         Where to: a connection URL (``postgresql://user@host:5432/db``), an Ibis backend, or a
         Spark session.
@@ -110,7 +111,8 @@ def copy_to(
 def _tables_of(data: Any) -> dict[str, Any]:
     """Table name to a DataFrame or an Ibis table, from any of the accepted inputs."""
     if isinstance(data, Source):
-        return {name: data.table(name) for name in data.available()}
+        # money as stored, in each row's currency: the copy converts it again when read
+        return {name: data.table(name, convert=False) for name in data.available()}
     if hasattr(data, "tables") and isinstance(data.tables, Mapping):
         data = data.tables
     if not isinstance(data, Mapping):

@@ -168,13 +168,6 @@ def quarters_between(
     return out
 
 
-def shift_label(text: str, n: int) -> str:
-    """The label ``n`` quarters from ``2026Q3`` or ``FY2027Q1`` (whatever the start month)."""
-    fiscal = _FISCAL_PATTERN.match(str(text))
-    q = Quarter.parse(text, FiscalCalendar(2) if fiscal else CALENDAR).shift(n)
-    return f"{'FY' if fiscal else ''}{q.year}Q{q.q}"
-
-
 def quarter_label(when: pd.Series, cal: FiscalCalendar = CALENDAR) -> pd.Series:
     """``2026Q3``-style (or ``FY2027Q1``-style) labels for a Series of timestamps."""
     if cal.is_calendar:

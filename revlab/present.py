@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from revlab import _currency
 from revlab._tables import CREATED
 from revlab.periods import Quarter
 from revlab.sections import SKIP_MIME, Section, Sections, Skip, Skipped
@@ -30,8 +31,6 @@ METRIC_MIME = "application/vnd.revlab.metric+json"
 SECTION_MIME = "application/vnd.revlab.section+json"
 #: MIME type of what a page is about (its banner's subject): invisible, read by revlab.report.
 PAGE_MIME = "application/vnd.revlab.page+json"
-#: Currency symbol used by :func:`money`.
-CURRENCY = "$"
 UNITS = ("count", "money", "pct", "days", "ratio", "number")
 
 
@@ -92,6 +91,7 @@ def setup(
     as_of: str = "",
     seed: int = 0,
     show: bool = True,
+    reporting_currency: str = "",
     **parameters: Any,
 ) -> Run:
     """Open the source, resolve the quarter and the as-of cut, and show what the run is about.
@@ -99,13 +99,17 @@ def setup(
     ``quarter="latest"`` is the last quarter the data covers completely; an empty ``as_of``
     is the quarter's end, so the run sees exactly what was known when the quarter closed.
     ``fiscal_year_start`` (month 1-12) and ``fiscal_year_named_by`` choose the quarters.
+    ``reporting_currency`` (ISO 4217) is the currency money is converted into and shown in;
+    empty uses the data's (see :func:`revlab.sources.connect`).
     """
     from revlab.periods import FiscalCalendar
     from revlab.sources import connect
 
     cal = FiscalCalendar(int(fiscal_year_start), str(fiscal_year_named_by))
-    full = connect(source or None).on_calendar(cal)
+    full = connect(source or None, reporting_currency=reporting_currency or None)
+    full = full.on_calendar(cal)
     full.check_calendar()
+    _currency.show_in(full.reporting_currency)
     end = data_end(full)
     latest = quarter in ("", "latest")
     q = Quarter.latest_covered(end, cal) if latest else Quarter.parse(quarter, cal)
@@ -114,6 +118,8 @@ def setup(
     params = {"source": name, "quarter": str(q), "as_of": f"{cut:%Y-%m-%d}", "seed": seed}
     if not cal.is_calendar:
         params.update(fiscal_year_start=cal.start_month, fiscal_year_named_by=cal.named_by)
+    if full.reporting_currency != _currency.DEFAULT or reporting_currency:
+        params["reporting_currency"] = full.reporting_currency
     run = Run(full.at(cut), q, cut, end, seed, {**params, **parameters})
     if show:
         through = f"{(cut - pd.Timedelta(microseconds=1)):%Y-%m-%d}"
@@ -181,14 +187,16 @@ def known(x: Any) -> bool:
 
 
 def money(x: float | None, *, digits: int = 1) -> str:
-    """``$1.2M``, ``$45.6k``, ``$950``; ``n/a`` when missing."""
-    if _missing(x):
-        return "n/a"
-    sign, v = ("-" if x < 0 else ""), abs(float(x))
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if v >= size:
-            return f"{sign}{CURRENCY}{v / size:,.{digits}f}{suffix}"
-    return f"{sign}{CURRENCY}{v:,.0f}"
+    """``$1.2M``, ``$45.6k``, ``$950`` in the run's reporting currency; ``n/a`` when missing.
+
+    The symbol and digits follow the currency :func:`setup` chose (``€1.2M``, ``£45.6k``,
+    ``¥120M`` without decimals, ``CHF 1.2M`` for currencies without a symbol of their own).
+    """
+    return "n/a" if _missing(x) else _currency.short(x, digits=digits)
+
+
+def _usd() -> bool:
+    return _currency.shown() == _currency.DEFAULT
 
 
 def pct(x: float | None, *, digits: int = 1) -> str:
@@ -314,17 +322,20 @@ def record(
     previous: float | None = None,
     better: str | None = "higher",
     quarter: str | None = None,
+    history: dict[str, float] | None = None,
 ) -> None:
     """Record a headline figure for the report's scorecard (not visible in the page).
 
     ``better`` is "higher", "lower" or None and colours the change on the scorecard. A
     ``previous`` figure that could not be computed (a skipped result) is left out.
     ``quarter`` names the quarter the figure is about when it is not the one under review
-    (a forecast of the next one).
+    (a forecast of the next one). ``history`` (``{"2026Q1": value, ...}``) is the figure in
+    earlier quarters, drawn as the scorecard's trend line; missing values are left out.
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
     payload = {
+        **({"currency": _currency.shown()} if unit == "money" and not _usd() else {}),
         "key": key,
         "label": label,
         "unit": unit,
@@ -336,6 +347,8 @@ def record(
     }
     if quarter:
         payload["quarter"] = str(quarter)
+    if history:
+        payload["history"] = {str(k): float(v) for k, v in history.items() if not _missing(v)}
     _display({METRIC_MIME: payload}, raw=True)
 
 
@@ -373,6 +386,14 @@ def table(
     styler = styler.relabel_index(
         [html.escape(names.get(c, heading(c))) for c in shown.columns], axis="columns"
     )
+    text = [c for c in shown.columns if c not in formats and not _numeric(shown[c])]
+    if text:  # names read left-aligned; figures stay right-aligned for comparing digits
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        where = [shown.columns.get_loc(c) for c in text]
+        styler = styler.set_table_styles(
+            [{"selector": f"th.col_heading.col{i}", "props": "text-align: left"} for i in where],
+            overwrite=False,
+        )
     if caption:
         styler = styler.set_caption(html.escape(caption))
     if len(frame) > max_rows:
@@ -382,6 +403,10 @@ def table(
             )
         )
     return styler
+
+
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 #: Headers whose plain reading would mislead or that abbreviate.

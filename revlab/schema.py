@@ -1,8 +1,8 @@
 """The canonical tables of the data contract, as code, and the checks every dataset passes.
 
 Everything downstream reads these tables, never raw exports. Column names are snake_case;
-timestamps are timezone-naive UTC (``datetime64[us]``); money is a float in one currency;
-ids are strings; flags are booleans.
+timestamps are timezone-naive UTC (``datetime64[us]``); money is a float (in the row's
+``currency`` where it has one, see :mod:`revlab._fx`); ids are strings; flags are booleans.
 
 ``validate`` checks a whole dataset at once and raises a single :class:`SchemaError` that lists
 every problem (table, column, how many rows, example row ids, and the fix). It never drops a row
@@ -79,6 +79,7 @@ def validate(
     *,
     as_of: str | pd.Timestamp | None = None,
     require: Iterable[str] = (),
+    reporting_currency: str | None = None,
 ) -> Validated:
     """Check a dataset against the contract; raise one SchemaError listing every problem.
 
@@ -90,6 +91,9 @@ def validate(
         Nothing may have happened after this date (default: now, UTC).
     require
         Tables the caller's analysis needs; a missing one is a problem.
+    reporting_currency
+        The currency money is reported in (default: see :func:`revlab._currency.choose`);
+        every other currency needs an fx_rates rate at each date its rows convert at.
 
     Returns
     -------
@@ -124,6 +128,7 @@ def validate(
             typed[name] = typed_frame
     problems += _rules.check_rows(typed, cutoff)
     problems += _rules.check_references(typed)
+    problems += _rules.check_currencies(typed, reporting_currency)
     if problems:
         raise SchemaError(problems)
     found = _rules.suspicious(typed)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from revlab import _dates
+from revlab._tables import CREATED, MONEY
 from revlab.errors import DataError, Shortfall
 from revlab.periods import CALENDAR, FiscalCalendar
 from revlab.schema import TABLES, SchemaError, Validated, validate
@@ -56,6 +57,7 @@ def connect(
     as_of: str | pd.Timestamp | None = None,
     tables: Mapping[str, str] | None = None,
     database: str | None = None,
+    reporting_currency: str | None = None,
 ) -> Source:
     """Open a data source holding (some of) the canonical tables.
 
@@ -71,9 +73,19 @@ def connect(
         Canonical name to the name in the source, when the source names them differently.
     database
         Schema or database holding the tables, for warehouses.
+    reporting_currency
+        ISO 4217 code money is converted into (see :mod:`revlab._fx`); default: the one
+        currency in the data, the one ``fx_rates`` is quoted in, or USD when money carries none.
     """
     backend, label = open_backend(DEFAULT_SOURCE if source is None else source)
-    return Source(backend, label=label, as_of=as_of, names=dict(tables or {}), database=database)
+    return Source(
+        backend,
+        label=label,
+        as_of=as_of,
+        names=dict(tables or {}),
+        database=database,
+        reporting_currency=reporting_currency,
+    )
 
 
 def open_backend(source: Any) -> tuple[BaseBackend, str]:
@@ -299,6 +311,8 @@ class Source:
         names: dict[str, str] | None = None,
         database: str | None = None,
         calendar: FiscalCalendar = CALENDAR,
+        reporting_currency: str | None = None,
+        _currencies: dict[str, Any] | None = None,
     ):
         self.backend = backend
         self.label = label
@@ -307,6 +321,8 @@ class Source:
         self.database = database
         #: The run's quarters (calendar or fiscal): analyses label their periods by it.
         self.calendar = calendar
+        self.requested_currency = reporting_currency or None
+        self._currencies = {} if _currencies is None else _currencies  # shared with .at() cuts
 
     def __repr__(self) -> str:
         cut = f", as_of={self.as_of:%Y-%m-%d}" if self.as_of is not None else ""
@@ -321,6 +337,8 @@ class Source:
             names=self.names,
             database=self.database,
             calendar=self.calendar,
+            reporting_currency=self.requested_currency,
+            _currencies=self._currencies,
         )
 
     def on_calendar(self, calendar: FiscalCalendar) -> Source:
@@ -373,23 +391,88 @@ class Source:
         self.require(name, analysis=f"reading '{name}'")
         return self.backend.table(self.names.get(name, name), database=self.database)
 
-    def table(self, name: str, *, history: bool = True) -> ir.Table:
-        """The table with canonical column types, cut at the as-of date.
+    def table(self, name: str, *, history: bool = True, convert: bool = True) -> ir.Table:
+        """The table with canonical column types, cut at the as-of date, money converted.
 
         With ``history=False``, opportunities are cut without looking up ``stage_history``:
         creation, close, win and the amount at close are as stored, and an open deal's stage,
         amount and expected close are not replayed to the date. Metrics of decided deals need
-        no more, and skip a window over every recorded change.
+        no more, and skip a window over every recorded change. Money is in the reporting
+        currency (:mod:`revlab._fx`); ``convert=False`` keeps it in each row's ``currency``.
         """
         from revlab import _asof
 
         typed = cast_canonical(self.raw(name), name)
-        if self.as_of is None:
+        if self.as_of is not None:
+            changes = None
+            if history and name == "opportunities" and self.has("stage_history"):
+                changes = cast_canonical(self.raw("stage_history"), "stage_history")
+            typed = _asof.cut(name, typed, self.as_of, history=changes)
+        return self._in_reporting_currency(name, typed) if convert else typed
+
+    @property
+    def reporting_currency(self) -> str:
+        """The currency every money column is read in (USD when the data name none)."""
+        return self._currency_plan()[0]
+
+    def currencies(self) -> list[str]:
+        """Currencies the money columns are stored in (empty when no table has ``currency``)."""
+        if "stored" not in self._currencies:
+            found: set[str] = set()
+            for name in MONEY:
+                if self.has_column(name, "currency"):
+                    found |= _distinct(self.raw(name), "currency")
+            self._currencies["stored"] = sorted(found)
+        return self._currencies["stored"]
+
+    def _currency_plan(self) -> tuple[str, str | None, bool]:
+        """(reporting currency, fx_rates' base currency, whether any row needs a rate)."""
+        if "plan" not in self._currencies:
+            from revlab._currency import CurrencyError, choose
+
+            stored = self.currencies()
+            quoted: list[str] = []
+            if stored and self.has("fx_rates"):
+                fx = self.raw("fx_rates")  # a currency at 1 throughout is the one quoted in
+                quoted = sorted(_distinct(fx.filter(fx.rate.cast("float64") != 1), "currency"))
+            try:
+                reporting, base = choose(stored, quoted, self.requested_currency)
+            except CurrencyError as exc:
+                raise SourceError(f"{self.label}: {exc}") from None
+            self._currencies["plan"] = (reporting, base, bool(set(stored) - {reporting}))
+        return self._currencies["plan"]
+
+    def _in_reporting_currency(self, name: str, typed: ir.Table) -> ir.Table:
+        """``typed`` with its money in the reporting currency (unchanged when all is in it)."""
+        if name not in MONEY or not self.currencies():
             return typed
-        changes = None
-        if history and name == "opportunities" and self.has("stage_history"):
-            changes = cast_canonical(self.raw("stage_history"), "stage_history")
-        return _asof.cut(name, typed, self.as_of, history=changes)
+        reporting, base, needed = self._currency_plan()
+        if not needed:
+            return typed
+        from revlab import _asof, _fx
+
+        fx = cast_canonical(self.raw("fx_rates"), "fx_rates")
+        fallback = None
+        if name == "opportunities":
+            typed, date = typed.mutate(_fx_date=_fx.deal_date(typed)), "_fx_date"
+        elif name == "stage_history":
+            deals = None
+            if self.has("opportunities"):
+                deals = cast_canonical(self.raw("opportunities"), "opportunities")
+                if self.as_of is not None:
+                    deals = _asof.cut("opportunities", deals, self.as_of)
+            typed, date, fallback = _fx.with_deal_date(typed, deals), "_fx_date", "_fx_d"
+        else:
+            date = CREATED[name]
+        return _fx.convert(
+            typed,
+            fx,
+            date=date,
+            money=MONEY[name],
+            reporting=reporting,
+            base=base,
+            fallback=fallback,
+        )
 
     def to_pandas(self, name: str) -> pd.DataFrame:
         """The table as pandas, with canonical dtypes (identical whatever the backend)."""
@@ -433,7 +516,10 @@ class Source:
         engine = [p for n, frame in tables.items() for p in self._engine_dates(n, frame)]
         try:
             checked = validate(
-                tables, as_of=as_of if as_of is not None else self.as_of, require=require
+                tables,
+                as_of=as_of if as_of is not None else self.as_of,
+                require=require,
+                reporting_currency=self.requested_currency,
             )
         except SchemaError as exc:
             raise SchemaError([*exc.problems, *engine]) from None
@@ -471,6 +557,12 @@ class Source:
                     "writing), or give the tables as CSV files in a folder, which revlab parses."
                 )
         return problems
+
+
+def _distinct(table: ir.Table, column: str) -> set[str]:
+    """The distinct non-empty text values of ``column``, read in the engine."""
+    values = table.select(v=table[column].cast("string")).distinct().to_pandas()["v"]
+    return {v for v in values if isinstance(v, str) and v}
 
 
 def cast_canonical(table: ir.Table, name: str) -> ir.Table:

@@ -247,6 +247,7 @@ def test_contract_matches_design():
         "marketing_spend",
         "targets",
         "subscriptions",
+        "fx_rates",
     }
 
 

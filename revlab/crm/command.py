@@ -25,10 +25,11 @@ from ._summary import Imported
 SALESFORCE_NAMES = {
     "opportunityhistory": "opportunity_history", "opportunity": "opportunity", "lead": "lead",
     "task": "task", "event": "event", "contract": "contract",
+    "datedconversionrate": "dated_conversion_rate",
 }  # fmt: skip
 HUBSPOT_NAMES = {
     "deal": "deals", "contact": "contacts", "engagement": "engagements", "activit": "engagements",
-    "subscription": "subscriptions",
+    "subscription": "subscriptions", "exchange": "exchange_rates",
 }  # fmt: skip
 
 

@@ -17,7 +17,11 @@
   ``hs_is_closed`` / ``hs_is_closed_won`` when exported, else from ``dealstage`` through the
   default sales pipeline's stages (``HUBSPOT_STAGES``, internal ids and labels); a stage of a
   custom pipeline must be added with ``stages=`` or it is reported. ``closed_at`` is
-  ``closedate`` for closed deals (HubSpot sets it when a deal closes).
+  ``closedate`` for closed deals (HubSpot sets it when a deal closes). ``deal_currency_code``
+  (UI "Currency") → ``currency``; the deal's history is in the deal's currency.
+- exchange_rates (the currencies API's listing as CSV) → fx_rates: ``fromCurrencyCode``,
+  ``effectiveAt``, ``conversionRate`` (units of the company currency per unit, as HubSpot
+  documents it: check one rate you know before trusting a report).
 - deals → stage_history: one row per filled ``hs_date_entered_<stage>`` (or
   ``hs_v2_date_entered_<stage>``, or UI ``Date entered "<Stage> (<Pipeline>)"``) cell; won
   stages are written ``closed_won``, lost ones ``closed_lost`` (in the deals too).
@@ -150,12 +154,12 @@ HUBSPOT_DEALS = ColumnMap(
     },
     optional={
         "closedate": "close_date", "hubspot_owner_id": "owner", "hs_is_closed": "is_closed",
-        "hs_is_closed_won": "is_won",
+        "hs_is_closed_won": "is_won", "deal_currency_code": "currency",
     },
     aliases={
         "Record ID": "hs_object_id", "Deal ID": "hs_object_id", "Deal owner": "hubspot_owner_id",
         "Is Deal Closed?": "hs_is_closed", "Is Closed Won": "hs_is_closed_won",
-        "Deal Type": "dealtype",
+        "Deal Type": "dealtype", "Currency": "deal_currency_code",
     },
     values={
         col: vmap.with_when_missing()
@@ -206,7 +210,14 @@ HUBSPOT_STAGE_HISTORY = ColumnMap(
     renames={"opportunity_id": "opportunity_id", "stage": "stage", "entered_at": "entered_at"},
 )
 
+HUBSPOT_EXCHANGE_RATES = ColumnMap(
+    table="fx_rates",
+    renames={"fromCurrencyCode": "currency", "effectiveAt": "valid_from",
+             "conversionRate": "rate"},
+)  # fmt: skip
+
 OBJECTS = {
+    "exchange_rates": HUBSPOT_EXCHANGE_RATES,
     "contacts": HUBSPOT_CONTACTS,
     "deals": HUBSPOT_DEALS,
     "engagements": HUBSPOT_ENGAGEMENTS,
@@ -225,6 +236,7 @@ def read_hubspot(
     deals: Source | None = None,
     engagements: Source | None = None,
     subscriptions: Source | None = None,
+    exchange_rates: Source | None = None,
     stages: Mapping[str, Sequence[str]] | None = None,
     timezone: str = "UTC",
     ambiguous: str | None = None,
@@ -238,6 +250,10 @@ def read_hubspot(
     ----------
     contacts, deals, engagements, subscriptions
         The exports of those objects; give any subset.
+    exchange_rates
+        The account's exchange rates (the currencies API's ``exchange-rates`` listing saved
+        as CSV: ``fromCurrencyCode``, ``effectiveAt``, ``conversionRate``, the rate into the
+        company currency) → fx_rates. Without it, give an ``fx_rates.csv`` of your own.
     stages
         Extra deal stages by outcome, for custom pipelines:
         ``{"won": ["1234567"], "lost": [...], "open": [...]}``, added to ``HUBSPOT_STAGES``.
@@ -269,7 +285,8 @@ def read_hubspot(
         )
     zone = dict(timezone=timezone, ambiguous=ambiguous, nonexistent=nonexistent)
     out = Imported()
-    given = {"contacts": contacts, "engagements": engagements, "subscriptions": subscriptions}
+    given = {"contacts": contacts, "engagements": engagements, "subscriptions": subscriptions,
+             "exchange_rates": exchange_rates}  # fmt: skip
     for obj, source in given.items():
         if source is not None:
             raw, name = read_source(source, encoding=encoding)

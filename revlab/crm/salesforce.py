@@ -21,6 +21,9 @@
   an account only) are left out and counted; with the Lead export, a contact converted from a
   lead (``ConvertedContactId``) counts for that lead, and touches of contacts that never were
   leads are left out and counted.
+- ``CurrencyIsoCode`` (multi-currency orgs) → ``currency`` on opportunities, stage_history and
+  subscriptions; ``DatedConversionRate`` → fx_rates: ``IsoCode``, ``StartDate``, and
+  ``rate = 1 / ConversionRate`` (see :mod:`revlab._fx`).
 - ``Contract`` → subscriptions: ``Id``, ``AccountId``, ``StartDate``, ``EndDate`` (else
   ``StartDate`` plus ``ContractTerm`` months); the standard object has no amount, so name the
   field holding the term's value (``contract_amount="ARR__c"``). Draft contracts and those in
@@ -141,7 +144,7 @@ SALESFORCE_OPPORTUNITY = ColumnMap(
     },
     optional={
         "IsClosed": "is_closed", "IsWon": "is_won", "CloseDate": "close_date",
-        "AccountId": "account_id", "OwnerId": "owner",
+        "AccountId": "account_id", "OwnerId": "owner", "CurrencyIsoCode": "currency",
     },
     values={
         col: vmap.with_when_missing()
@@ -155,7 +158,7 @@ SALESFORCE_OPPORTUNITY = ColumnMap(
 SALESFORCE_OPPORTUNITY_HISTORY = ColumnMap(
     table="stage_history",
     renames={"OpportunityId": "opportunity_id", "StageName": "stage", "CreatedDate": "entered_at"},
-    optional={"Amount": "amount", "CloseDate": "close_date"},
+    optional={"Amount": "amount", "CloseDate": "close_date", "CurrencyIsoCode": "currency"},
     stages=_STAGES,
 )
 
@@ -194,9 +197,33 @@ SALESFORCE_EVENT = ColumnMap(
 SALESFORCE_CONTRACT = ColumnMap(
     table="subscriptions",
     renames={"Id": "subscription_id", "AccountId": "account_id", "StartDate": "start_date"},
-    optional={"EndDate": "end_date", "ContractTerm": "_term"},
+    optional={"EndDate": "end_date", "ContractTerm": "_term", "CurrencyIsoCode": "currency"},
     derive={"end_date": TermEnd("end_date", "start_date", "_term")},
     attributes=("Status", "ContractTerm"),
+)
+
+
+@dataclass(frozen=True)
+class PerCorporate:
+    """A rate quoted per unit of the corporate currency, turned around: ``1 / ConversionRate``."""
+
+    column: str
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Columns the rule reads."""
+        return (self.column,)
+
+    def __call__(self, table: pd.DataFrame) -> pd.Series:
+        """Units of the corporate currency per unit of the row's currency (empty where not > 0)."""
+        quoted = pd.to_numeric(table[self.column], errors="coerce")
+        return (1.0 / quoted.where(quoted > 0)).astype("float64")
+
+
+SALESFORCE_DATED_CONVERSION_RATE = ColumnMap(
+    table="fx_rates",
+    renames={"IsoCode": "currency", "StartDate": "valid_from", "ConversionRate": "_per_corporate"},
+    derive={"rate": PerCorporate("_per_corporate")},
 )
 
 #: The export keyword of each object, its default map and its canonical table.
@@ -207,6 +234,7 @@ OBJECTS = {
     "task": SALESFORCE_TASK,
     "event": SALESFORCE_EVENT,
     "contract": SALESFORCE_CONTRACT,
+    "dated_conversion_rate": SALESFORCE_DATED_CONVERSION_RATE,
 }
 
 
@@ -223,6 +251,7 @@ def read_salesforce(
     task: Source | None = None,
     event: Source | None = None,
     contract: Source | None = None,
+    dated_conversion_rate: Source | None = None,
     contract_amount: str | None = None,
     maps: Mapping[str, ColumnMap] | None = None,
     encoding: str = "utf-8",
@@ -231,8 +260,10 @@ def read_salesforce(
 
     Parameters
     ----------
-    lead, opportunity, opportunity_history, task, event, contract
-        The exports of those objects; give any subset.
+    lead, opportunity, opportunity_history, task, event, contract, dated_conversion_rate
+        The exports of those objects; give any subset. ``DatedConversionRate`` becomes
+        ``fx_rates`` with ``rate = 1 / ConversionRate`` (Salesforce quotes units of the
+        currency per unit of the corporate currency; revlab the other way round).
     contract_amount
         The Contract field holding a term's value (e.g. ``"ARR__c"``); needed with ``contract``.
     maps
@@ -245,17 +276,18 @@ def read_salesforce(
     -------
     Imported
         ``.tables``: leads, opportunities, stage_history, activities (Task and Event together),
-        subscriptions, for the exports given; ``.exports``: what was done to each.
+        subscriptions, fx_rates, for the exports given; ``.exports``: what was done to each.
     """
     given = dict(lead=lead, opportunity=opportunity, opportunity_history=opportunity_history,
-                 task=task, event=event, contract=contract)  # fmt: skip
+                 task=task, event=event, contract=contract,
+                 dated_conversion_rate=dated_conversion_rate)  # fmt: skip
     by_table = {"leads": "lead", "opportunities": "opportunity",
                 "stage_history": "opportunity_history", "subscriptions": "contract"}  # fmt: skip
     maps = {**OBJECTS, **{by_table.get(k, k): v for k, v in (maps or {}).items()}}
     if contract is not None:
         maps["contract"] = _contract_map(maps["contract"], contract_amount)
     parts: dict[str, Imported] = {}
-    for obj in ("lead", "opportunity", "task", "event", "contract"):
+    for obj in ("lead", "opportunity", "task", "event", "contract", "dated_conversion_rate"):
         if given[obj] is not None:
             parts[obj] = _read(given[obj], maps[obj], encoding, obj)
     if opportunity_history is not None:

@@ -41,6 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=None,
         help="folder for the ground truth (default: <out>_truth beside it)",
     )
+    p.add_argument(
+        "--currencies",
+        default="",
+        help="bill accounts and channels in these currencies, the first the reporting one, "
+        "with dated fx_rates (e.g. USD,EUR,GBP; default: all in USD, no fx_rates)",
+    )
     return p
 
 
@@ -70,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         end=args.end,
         fiscal_year_start=args.fiscal_year_start,
     )
+    if getattr(args, "currencies", ""):
+        company = with_currencies(company, args.currencies, seed=args.seed)
     rows = write(company, path=args.out, truth_path=args.truth)
     width = max(map(len, rows))
     print(f"demo company (seed {args.seed}) written to {args.out}; truth in {args.truth}/")
@@ -78,6 +86,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"  data as of {company.as_of:%Y-%m-%d}; {time.perf_counter() - began:.1f} s")
     print(f"  tables fingerprint {stored_fingerprint(args.out)} (the same for the same seed)")
     return 0
+
+
+def with_currencies(company, codes: str, *, seed: int):
+    """The company with its money in the comma-separated ``codes`` (see demo._currencies)."""
+    from revlab._currency import check_code
+    from revlab.demo._currencies import in_currencies
+    from revlab.demo._simulate import Company
+
+    listed = list(dict.fromkeys(check_code(c) for c in codes.split(",") if c.strip()))
+    return Company(in_currencies(company.tables, listed, seed=seed), company.truth)
 
 
 def stored_fingerprint(path: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from revlab._tables import CREATED
 from revlab.funnel import _base, closing, conversion, inventory, volume
 from revlab.funnel.inventory import ALL
 from revlab.needs import requires
@@ -61,6 +62,17 @@ def _at_end(src: Source, q: Quarter) -> Source:
     """The source as known at the quarter's end (never later than its own cut)."""
     end = q.end if src.as_of is None else min(q.end, pd.Timestamp(src.as_of))
     return src.at(end)
+
+
+def _first_day(src: Source) -> pd.Timestamp | None:
+    """The earliest lead or deal creation in the data: where its history starts."""
+    days = [
+        src.table(name)[CREATED[name]].min().execute()
+        for name in ("leads", "opportunities")
+        if src.has(name)
+    ]
+    days = [pd.Timestamp(d) for d in days if d is not None and not pd.isna(d)]
+    return min(days) if days else None
 
 
 def cohort_for(q: Quarter, within_days: int) -> Quarter:
@@ -166,22 +178,30 @@ def compare(
     quarter: Quarter | str,
     stale_after_days: int = 30,
     within_days: int = 180,
+    history_quarters: int = 0,
 ) -> pd.DataFrame:
     """Headline figures of a quarter beside the previous quarter and the same one a year ago.
 
     ``change`` and ``change_yoy`` are relative changes (``current / other - 1``) for counts,
     money, days and ratios, and differences in points (``current - other``) for shares.
+    ``history_quarters`` > 0 adds ``history``: each figure over the last that many quarters up
+    to ``quarter`` (``{"2026Q1": value, ...}``, each as known at its quarter's end, unknown
+    quarters left out), for the scorecard's trend lines.
 
     Returns
     -------
     DataFrame
         ``metric``, ``label``, ``unit``, ``better``, ``current``, ``previous``, ``year_ago``,
-        ``change``, ``change_yoy``.
+        ``change``, ``change_yoy`` (and ``history``).
     """
     q = Quarter.parse(quarter, src.calendar)
     opts = {"stale_after_days": stale_after_days, "within_days": within_days}
-    values = {k: headline(src, quarter=x, **opts) for k, x in
-              (("current", q), ("previous", q.previous), ("year_ago", q.year_ago))}  # fmt: skip
+    trail = [q.shift(-i) for i in range(history_quarters - 1, -1, -1)]
+    if trail:  # a quarter the data begin after (or in) reads as few names, not unknown
+        first = _first_day(src)
+        trail = [x for x in trail if first is None or x.start + pd.Timedelta(days=14) >= first]
+    known = {x: headline(src, quarter=x, **opts) for x in {q, q.previous, q.year_ago, *trail}}
+    values = {"current": known[q], "previous": known[q.previous], "year_ago": known[q.year_ago]}
     rows = []
     for key, h in HEADLINES.items():
         cur, prev, yago = (values[k][key] for k in ("current", "previous", "year_ago"))
@@ -190,6 +210,10 @@ def compare(
              "current": cur, "previous": prev, "year_ago": yago,
              "change": _change(cur, prev, h.unit), "change_yoy": _change(cur, yago, h.unit)}
         )  # fmt: skip
+        if history_quarters > 0:
+            rows[-1]["history"] = {
+                str(x): float(known[x][key]) for x in trail if not np.isnan(known[x][key])
+            }
     out = pd.DataFrame(rows)
     out["better"] = pd.Series([h.better for h in HEADLINES.values()], dtype=object)
     return out

@@ -302,13 +302,17 @@ def remaining_value(
     discount_rate: float = 0.1,
     growth: float = 0.0,
     level: float = 0.95,
+    horizon_months: float | None = None,
 ) -> pd.DataFrame:
     """Expected remaining renewals and renewal revenue of today's active customers, per group.
 
     Each active customer's expected discounted residual lifetime given its tenure (pymc-
-    marketing's ``expected_residual_lifetime``: renewals still to come, the next one counted
-    in full) times its current term's amount, growing by ``growth`` per renewal. The current
-    term, already contracted, is not included. Groups the model was not fitted on are skipped.
+    marketing's ``expected_residual_lifetime``, Fader and Hardie 2010, eq. 6: each renewal
+    still to come weighted by the chance of reaching it) times its current term's amount,
+    growing by ``growth`` per renewal. The current term, already contracted, is not included.
+    ``horizon_months`` counts only the renewals starting within that many months (the group's
+    median term length apart), like the lifetime value's horizon; None sums for ever. Groups
+    the model was not fitted on are skipped.
 
     Returns
     -------
@@ -327,8 +331,11 @@ def remaining_value(
     effective = (1 + discount_rate) / (1 + growth) - 1
     if effective <= 0:
         _discounted_terms(1.0, 1.0, discount_rate, growth)  # raises the explanation
-    life = model.model_.expected_residual_lifetime(pred, discount_rate=effective)
-    life = life.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+    if horizon_months is None:
+        life = model.model_.expected_residual_lifetime(pred, discount_rate=effective)
+        life = life.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+    else:
+        life = _residual_renewals(model, active, key, horizon_months, effective)
     amount = (active["current_amount"] * (1 + growth)).to_numpy()
     tail = (1 - level) / 2
     rows = []
@@ -344,6 +351,30 @@ def remaining_value(
             "upper": float(np.quantile(total, 1 - tail)),
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _residual_renewals(model, active, key, horizon_months, effective) -> np.ndarray:
+    """Discounted renewals to come within the horizon, per draw and active customer.
+
+    ``sum_{k < n} P(reach renewal k | alive at T) / (1 + effective)**k`` with the sBG's
+    ``P = B(alpha, beta + T + k) / B(alpha, beta + T - 1)``: the same terms as
+    :meth:`expected_residual_lifetime`, cut after the ``n`` renewals that start within
+    ``horizon_months``.
+    """
+    a, b, labels = model.parameter_draws()
+    life = np.zeros((len(a), len(active)))
+    for j, name in enumerate(labels):
+        idx = np.flatnonzero(active[key].astype(str).to_numpy() == name)
+        if not len(idx):
+            continue
+        months = float(active["months"].iloc[idx].median())
+        n = max(int(np.ceil(horizon_months / months)), 1)
+        tenure = active["T"].to_numpy(dtype=float)[idx][None, :, None]
+        k = np.arange(n)[None, None, :]
+        aj, bj = a[:, j][:, None, None], b[:, j][:, None, None]
+        reach = np.exp(special.betaln(aj, bj + tenure + k) - special.betaln(aj, bj + tenure - 1))
+        life[:, idx] = (reach / (1 + effective) ** k).sum(axis=-1)
+    return life
 
 
 @contextmanager

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-#: Seaborn's colorblind palette (``plots.PALETTE``), in its order.
-COLOURS = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4",
-           "#56b4e9", "#ece133", "#949494")  # fmt: skip
+#: The colours of seaborn's colorblind palette (``plots.PALETTE``), reordered so that the
+#: first six groups get six clearly different colours (its orange and vermillion read alike
+#: side by side, so the vermillion comes seventh).
+COLOURS = ("#0173b2", "#de8f05", "#029e73", "#cc78bc", "#56b4e9", "#ca9161", "#d55e00",
+           "#949494", "#fbafe4", "#ece133")  # fmt: skip
 #: The colour of a total ("all") beside its groups.
 ALL_COLOUR = "#4d4d4d"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from revlab import _currency
 from revlab.plots._common import axes as _axes
 
 FAN_ALPHAS = {95: 0.15, 80: 0.25, 50: 0.4}
@@ -21,10 +22,7 @@ def _money_axis(axis) -> None:
     from matplotlib.ticker import FuncFormatter
 
     def fmt(x, _pos):
-        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(x) >= size:
-                return f"${x / size:.1f}{suffix}"
-        return f"${x:.0f}"
+        return _currency.short(x)
 
     axis.set_major_formatter(FuncFormatter(fmt))
 

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from revlab import _currency
 from revlab.plots._common import axes as _axes
 from revlab.plots._common import group_colours
 
@@ -28,26 +29,39 @@ __all__ = [
 
 
 def _money(x: float, _pos: int | None = None) -> str:
-    for size, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"${x / size:,.1f}{suffix}"
-    return f"${x:,.0f}"
+    """Money in the reporting currency, short: ``$1.2M``, ``€45.6k``."""
+    return _currency.short(x)
 
 
 def _pct(x: float) -> str:
     return "n/a" if pd.isna(x) else f"{100 * x:.1f}%"
 
 
+#: Weeks in the moving average of a weekly new-names series.
+SMOOTH_WEEKS = 4
+
+
 def plot_new_names(frame: pd.DataFrame, *, ax: Axes | None = None, by: str = "channel") -> Axes:
-    """New names per period, one line per ``by`` group (from :func:`funnel.new_names`)."""
+    """New names per period, one line per ``by`` group (from :func:`funnel.new_names`).
+
+    A weekly series is drawn as its trailing :data:`SMOOTH_WEEKS`-week average, so six
+    channels read as six trends rather than a tangle of weekly noise; the legend sits outside
+    the data.
+    """
     ax = _axes(ax)
     colours = group_colours(frame[by]) if by in frame else {}
+    starts = pd.to_datetime(frame["period_start"].drop_duplicates()).sort_values()
+    weekly = len(starts) > 1 and starts.diff().median() <= pd.Timedelta(days=8)
     for name, g in frame.groupby(by, sort=True):
-        ax.plot(
-            g["period_start"], g["n"], marker=".", label=str(name), color=colours.get(str(name))
-        )
-    ax.set(xlabel="", ylabel="new names", title="New names per period")
-    ax.legend(title=by, fontsize="small")
+        g = g.sort_values("period_start")
+        n = g["n"].rolling(SMOOTH_WEEKS, min_periods=1).mean() if weekly else g["n"]
+        ax.plot(g["period_start"], n, label=str(name), color=colours.get(str(name)), linewidth=1.8)
+    title = (
+        f"New names per week ({SMOOTH_WEEKS}-week average)" if weekly else "New names per period"
+    )
+    ax.set(xlabel="", ylabel="new names", title=title)
+    ax.set_ylim(bottom=0)
+    ax.legend(title=by, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -115,7 +129,12 @@ def plot_conversion_curves(
                             color=line.get_color(), linewidth=0)  # fmt: skip
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlabel="days since creation", ylabel="converted", title="Cumulative conversion")
-    ax.legend(title=by if by in frame else None, fontsize="small")
+    ax.legend(
+        title=by if by in frame else None,
+        fontsize="small",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )  # fmt: skip  (off the curves and their bands)
     return ax
 
 
@@ -126,8 +145,13 @@ def plot_inventory(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         g = frame[frame["stage"] == stage]
         ax.plot(g["period_start"], g["open_end"], marker=".", label=str(stage))
     ax.set_yscale("symlog", linthresh=10)
+    # plain counts: mathtext is off (text from the data stays literal), so the log scale's
+    # default 10^k labels would print as raw TeX
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + 0.0:,.0f}"))  # no "-0"
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_ylim(bottom=0)
     ax.set(ylabel="open at period end (log scale)", title="Prospect inventory by stage")
-    ax.legend(title="stage", fontsize="small", ncol=2)
+    ax.legend(title="stage", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 

@@ -44,7 +44,7 @@ def plot_retention_curves(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlabel="months since the first term started", ylabel="customers retained")
     ax.set(title="Retention by renewal", ylim=(0, 1.02))
-    ax.legend(title=by, fontsize="small")
+    ax.legend(title=by, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 

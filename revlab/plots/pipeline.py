@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from revlab import _currency
 from revlab.plots._common import axes as _axes
 
 __all__ = ["plot_slip_win_rates", "plot_waterfall"]
@@ -29,11 +30,8 @@ _TOTALS = ("opening", "closing")
 
 
 def _money(x: float, _pos: int | None = None) -> str:
-    sign = "-" if x < 0 else ""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"{sign}${abs(x) / size:,.1f}{suffix}"
-    return f"{sign}${abs(x):,.0f}"
+    """Money in the reporting currency, short: ``$1.2M``, ``€45.6k``."""
+    return _currency.short(x)
 
 
 def plot_waterfall(

@@ -42,6 +42,7 @@ def cli_report(args: argparse.Namespace) -> int:
             strict=args.strict,
             fiscal_year_start=args.fiscal_year_start,
             fiscal_year_named_by=args.fiscal_year_named_by,
+            currency=getattr(args, "currency", ""),
         )
     except (ParameterError, PeriodError) as exc:
         print(f"revlab report: {exc}", file=sys.stderr)

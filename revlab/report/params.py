@@ -24,6 +24,7 @@ RESERVED = {
     "journal_dir": "--out",
     "fiscal_year_start": "--fiscal-year-start",
     "fiscal_year_named_by": "--fiscal-year-named-by",
+    "reporting_currency": "--currency",
 }
 #: Smallest value of numeric parameters (every other number must be 0 or more).
 MINIMUM = {

@@ -84,6 +84,7 @@ def prepare(
     log: Callable[[str], None] = print,
     full_check_max_rows: int | None = None,
     calendar: FiscalCalendar = CALENDAR,
+    currency: str = "",
 ) -> tuple[Any, Quarter, str]:
     """Check the source and the quarter before anything runs; return them resolved.
 
@@ -105,7 +106,7 @@ def prepare(
     text = DEFAULT_SOURCE if source in (None, "") else str(source)
     if "://" not in text:
         text = str(resolve_path(text).resolve())
-    src = connect(text)
+    src = connect(text, reporting_currency=currency or None)
     if "://" not in text and Path(text).is_dir() and (ignored := unrecognised_files(text)):
         log(
             f"{src.label}: ignored {', '.join(ignored)}: not a canonical table file (names are "
@@ -127,6 +128,7 @@ def prepare(
             f"{src.label} has no leads, opportunities or subscriptions table; the report needs "
             "at least one of them."
         )
+    src.reporting_currency  # noqa: B018 - a currency the data cannot report in fails here
     end = data_end(src)
     src = src.on_calendar(calendar)
     src.check_calendar()
@@ -197,6 +199,7 @@ def build(
     log: Callable[[str], None] = print,
     fiscal_year_start: int = 1,
     fiscal_year_named_by: str = "end",
+    currency: str = "",
 ) -> ReportResult:
     """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``.
 
@@ -216,16 +219,30 @@ def build(
     user = nbparams.resolve(specs, parameters)
     from revlab.present import source_name
 
+    currency = _checked_currency(currency)
     source_text, q, label = prepare(
         source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log,
         calendar=calendar,
+        currency=currency,
     )  # fmt: skip
     label = source_name(label)  # pages name the source; the full path is in the log and code
     out = Path(out).resolve()  # notebooks run in their own folder: hand them absolute paths
     out.mkdir(parents=True, exist_ok=True)
+    if currency:
+        user = {**user, "reporting_currency": currency}
     with _out_lock(out):
         return _build_locked(out, q, notebooks, specs, user, source_text, as_of, label, progress,
                              strict, log)  # fmt: skip
+
+
+def _checked_currency(code: str) -> str:
+    """``--currency`` as an ISO 4217 code (empty: the data's), or a ParameterError."""
+    from revlab._currency import CurrencyError, check_code
+
+    try:
+        return check_code(code) if code else ""
+    except CurrencyError as exc:
+        raise nbparams.ParameterError(f"--currency: {exc}") from None
 
 
 def _build_locked(
@@ -261,7 +278,9 @@ def _build_locked(
     shown_as_of = as_of or f"{q.last_day:%Y-%m-%d}"
     sections = _render_all(notebooks, work, q, shown_as_of, label, run_date, final=final)
     info = pages.PageInfo(f"Revenue scorecard {q}", str(q), shown_as_of, label, run_date)
-    (work / "index.html").write_text(scorecard.quarter_page(sections, info), encoding="utf-8")
+    earlier = scorecard.earlier_reports(out, before=str(q))  # their figures: trend lines
+    page = scorecard.quarter_page(sections, info, earlier)
+    (work / "index.html").write_text(page, encoding="utf-8")
     _swap_in(work, final)
     shutil.rmtree(out / f"{q}.failed", ignore_errors=True)
     (out / "index.html").write_text(scorecard.reports_page(out), encoding="utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from revlab.periods import shift_label
+from revlab import _currency
 from revlab.present import METRIC_MIME, SKIP_MIME, change, fmt, money, pct
 from revlab.report.html import PageInfo, banner
 
@@ -32,6 +32,7 @@ th:first-child,td:first-child{{text-align:left}}
 h2 a{{font-size:.7em;font-weight:normal;margin-left:8px}}
 .headline{{font-size:1.15em;line-height:1.5;max-width:900px;margin:12px 0}}
 .number td,.number th{{font-size:1.05em}}
+td.trend{{padding:2px 12px}} svg.spark{{vertical-align:middle}}
 </style></head><body>{banner}<main>{body}</main></body></html>
 """
 
@@ -177,7 +178,7 @@ def number_table(sections: list[Section], quarter: str) -> str:
     target = _metric(sections, "bookings_target", "funnel")
     attained = _metric(sections, "attainment", "funnel")
     if booked is not None:
-        before = shift_label(quarter, -1)
+        before = _previous_label(quarter)
         for field, label in (("value", quarter), ("previous", before)):
             rows.append(
                 (label, "booked", fmt(_value(booked, field), "money"),
@@ -203,6 +204,103 @@ def number_table(sections: list[Section], quarter: str) -> str:
     )
 
 
+#: A quarter's folder under ``--out``: ``2026Q3``, or ``FY2027Q1`` on a fiscal calendar.
+QUARTER_FOLDER = re.compile(r"(?:FY)?(\d{4})Q([1-4])")
+#: Quarters in a figure's trend line on the scorecard.
+TREND_QUARTERS = 8
+
+
+def _order(label: str) -> tuple[int, int]:
+    """Sort key of a quarter label (calendar or fiscal: one calendar per ``--out``)."""
+    found = QUARTER_FOLDER.fullmatch(label)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def earlier_reports(out: Path, before: str) -> dict[str, list[Section]]:
+    """The sections of every report under ``out`` for a quarter before ``before``.
+
+    Each quarter's folder keeps its executed notebooks, so figures that only a notebook's run
+    knows (a forecast, an AUC) are read back as they were reported, never re-computed.
+    """
+    found = {}
+    for folder in sorted(Path(out).glob("*/")):
+        if not QUARTER_FOLDER.fullmatch(folder.name) or _order(folder.name) >= _order(before):
+            continue
+        notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+        if notebooks:
+            found[folder.name] = [read_section(nb, nb.stem) for nb in notebooks]
+    return found
+
+
+def trend(
+    metric: dict, section: str, quarter: str, earlier: dict[str, list[Section]] | None = None
+) -> dict[str, float]:
+    """A figure in the :data:`TREND_QUARTERS` quarters up to ``quarter``, oldest first.
+
+    This run's own ``history`` (recomputed on today's data) comes first; quarters it lacks
+    are filled from earlier reports under the same section and key, then the ``previous``
+    quarter's figure; the quarter's own value is last.
+    """
+    points: dict[str, float] = {}
+    for label, sections in (earlier or {}).items():
+        for s in sections:
+            if s.name != section:
+                continue
+            value = next((m.get("value") for m in s.metrics if m["key"] == metric["key"]), None)
+            if value is not None:
+                points[label] = value
+    points |= metric.get("history") or {}
+    if metric.get("previous") is not None and QUARTER_FOLDER.fullmatch(quarter):
+        points.setdefault(_previous_label(quarter), metric["previous"])
+    if metric.get("value") is not None:
+        points[quarter] = metric["value"]
+    last = _index(quarter)
+    kept = sorted((k for k in points if 0 <= last - _index(k) < TREND_QUARTERS), key=_order)
+    return {k: points[k] for k in kept}
+
+
+def _index(label: str) -> int:
+    """Quarters since year 0, so that quarter labels can be counted apart."""
+    year, q = _order(label)
+    return year * 4 + q - 1
+
+
+def _previous_label(quarter: str) -> str:
+    found = QUARTER_FOLDER.fullmatch(quarter)
+    year, q = int(found.group(1)), int(found.group(2))
+    year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return f"{'FY' if quarter.startswith('FY') else ''}{year}Q{q}"
+
+
+def sparkline(points: dict[str, float], unit: str, width: int = 110, height: int = 26) -> str:
+    """A figure's trend as a small inline SVG (drawn in the page, nothing fetched).
+
+    Quarters are spaced by the calendar, so a quarter with no figure leaves a gap in the
+    spacing; its tooltip lists every quarter's value; fewer than two points draw nothing.
+    """
+    if len(points) < 2:
+        return ""
+    values = list(points.values())
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    first = _index(next(iter(points)))
+    step = (width - 6) / max(_index(list(points)[-1]) - first, 1)
+    xy = [
+        (3 + (_index(k) - first) * step, height - 3 - (v - low) / span * (height - 6))
+        for k, v in points.items()
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    told = ", ".join(f"{k} {fmt(v, unit)}" for k, v in points.items())
+    first, last = next(iter(points)), list(points)[-1]
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(f"{first} to {last}: {told}")}">'
+        f"<title>{html.escape(told)}</title>"
+        f'<polyline points="{line}" fill="none" stroke="#4a6fa5" stroke-width="1.5"/>'
+        f'<circle cx="{xy[-1][0]:.1f}" cy="{xy[-1][1]:.1f}" r="2.5" fill="#1b1b1b"/></svg>'
+    )
+
+
 def _change_cell(metric: dict) -> str:
     text = change(metric["value"], metric["previous"], unit=metric["unit"])
     if metric["value"] is None or metric["previous"] is None or not metric.get("better"):
@@ -214,11 +312,15 @@ def _change_cell(metric: dict) -> str:
     return f'<span class="{"good" if good else "bad"}">{html.escape(text)}</span>'
 
 
-def _section_html(section: Section) -> str:
+def _section_html(
+    section: Section, quarter: str = "", earlier: dict[str, list[Section]] | None = None
+) -> str:
     rows = [
         f"<tr><td>{html.escape(m['label'])}</td><td>{html.escape(fmt(m['value'], m['unit']))}"
         f"</td><td>{html.escape(fmt(m['previous'], m['unit']))}</td>"
-        f"<td>{_change_cell(m)}</td></tr>"
+        f"<td>{_change_cell(m)}</td>"
+        f'<td class="trend">{sparkline(trend(m, section.name, quarter, earlier), m["unit"])}'
+        "</td></tr>"
         for m in section.metrics
     ]
     skipped = _skipped_html(section.skipped)
@@ -231,7 +333,9 @@ def _section_html(section: Section) -> str:
         return head + skipped + "<p>No headline figures recorded.</p>"
     table = (
         "<table><thead><tr><th>Figure</th><th>This quarter</th><th>Previous quarter</th>"
-        "<th>Change</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        f"<th>Change</th><th>Last {TREND_QUARTERS} quarters</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
     return head + table + skipped
 
@@ -256,10 +360,24 @@ def _skipped_html(skips: list[dict]) -> str:
     )
 
 
-def quarter_page(sections: list[Section], info: PageInfo) -> str:
-    """The quarter's scorecard: the headline, then every section's figures against last quarter."""
-    opening = headline(sections, info.quarter) + number_table(sections, info.quarter)
-    body = opening + "".join(_section_html(s) for s in sections)
+def _currency_of(sections: list[Section]) -> str:
+    """The currency the notebooks recorded money in (USD when they name none)."""
+    codes = [m["currency"] for s in sections for m in s.metrics if m.get("currency")]
+    return codes[0] if codes else _currency.DEFAULT
+
+
+def quarter_page(
+    sections: list[Section], info: PageInfo, earlier: dict[str, list[Section]] | None = None
+) -> str:
+    """The quarter's scorecard: the headline, then every section's figures against last quarter.
+
+    Each figure carries its trend line over the last quarters (see :func:`trend`); ``earlier``
+    holds earlier reports' sections by quarter (:func:`earlier_reports`). Money is written in
+    the currency the notebooks recorded it in.
+    """
+    with _currency.showing(_currency_of(sections)):
+        opening = headline(sections, info.quarter) + number_table(sections, info.quarter)
+        body = opening + "".join(_section_html(s, info.quarter, earlier) for s in sections)
     return _PAGE.format(
         title=html.escape(info.title),
         banner=banner(info, index_href="../index.html", index_label="all quarters"),
@@ -267,18 +385,62 @@ def quarter_page(sections: list[Section], info: PageInfo) -> str:
     )
 
 
+#: The figures of the all-quarters index: (notebook name ending, key, column heading).
+INDEX_FIGURES = (
+    ("funnel", "bookings", "Bookings"),
+    ("funnel", "bookings_target", "Target"),
+    ("funnel", "attainment", "Attainment"),
+    ("forecast", "forecast_median", "Next quarter (forecast)"),
+    ("forecast", "prob_hit_target", "Chance of its target"),
+    ("funnel", "win_rate", "Win rate"),
+    ("funnel", "new_names", "New names"),
+    ("lifecycle", "nrr", "Net revenue retention"),
+)
+
+
 def reports_page(out: Path) -> str:
-    """The list of every quarter rendered under ``out``, newest first."""
+    """Every quarter rendered under ``out``, newest first, with its headline figures.
+
+    The figures are read from each quarter's executed notebooks, as that report showed them; a
+    column no report recorded is left out.
+    """
     quarters = sorted(
-        (
-            p.parent.name
-            for p in out.glob("*/index.html")
-            if re.fullmatch(r"(FY)?\d{4}Q[1-4]", p.parent.name)
-        ),
+        (p.parent.name for p in Path(out).glob("*/index.html")
+         if QUARTER_FOLDER.fullmatch(p.parent.name)),
+        key=_order,
         reverse=True,
+    )  # fmt: skip
+    figures, currencies = {}, {}
+    for q in quarters:
+        notebooks = sorted(
+            p for p in (Path(out) / q).glob("*.ipynb") if not p.name.startswith(".")
+        )
+        sections = [read_section(nb, nb.stem) for nb in notebooks]
+        figures[q] = {(part, key): _metric(sections, key, part) for part, key, _ in INDEX_FIGURES}
+        currencies[q] = _currency_of(sections)
+    shown = [f for f in INDEX_FIGURES if any(figures[q][f[:2]] is not None for q in quarters)]
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, _, title in shown)
+    rows = []
+    for q in quarters:
+        cells = []
+        for part, key, _ in shown:
+            m = figures[q][(part, key)]
+            with _currency.showing(currencies[q]):
+                text = "n/a" if m is None else fmt(m.get("value"), m["unit"])
+            if m is not None and m.get("quarter"):
+                text += f" ({m['quarter']})"
+            cells.append(f"<td>{html.escape(text)}</td>")
+        label = html.escape(q)
+        rows.append(f'<tr><td><a href="{label}/index.html">{label}</a></td>{"".join(cells)}</tr>')
+    table = (
+        f"<table><thead><tr><th>Quarter</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table>"
+        if rows
+        else "<p>No reports yet.</p>"
     )
-    items = "".join(
-        f'<li><a href="{q}/index.html">{q}</a></li>' for q in map(html.escape, quarters)
+    note = (
+        "<p>Each quarter's headline figures as its report showed them; open a quarter for "
+        "its scorecard and sections.</p>"
     )
-    body = f"<h2>Quarterly revenue reports</h2><ul>{items or '<li>none yet</li>'}</ul>"
+    body = f"<h2>Quarterly revenue reports</h2>{note}{table}"
     return _PAGE.format(title="revlab reports", banner="", body=body)

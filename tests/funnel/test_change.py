@@ -57,6 +57,18 @@ def test_compare_against_previous_and_year_ago(hand):
     assert stale["change"] == pytest.approx(stale["current"] - stale["previous"])  # points
 
 
+def test_compare_history_is_each_quarter_as_known_at_its_end_from_the_datas_start(hand):
+    out = funnel.compare(hand, quarter="2024Q3", within_days=60, history_quarters=8)
+    names = out.set_index("metric").loc["new_names"]
+    # the data start on 2024-01-01: 2023 quarters would read as zero names, so they are left out
+    assert names["history"] == {"2024Q1": 6.0, "2024Q2": 2.0, "2024Q3": 0.0}
+    assert names["history"]["2024Q3"] == names["current"]
+    assert names["history"]["2024Q2"] == names["previous"]
+    plain = funnel.compare(hand, quarter="2024Q3", within_days=60)
+    assert "history" not in plain.columns
+    assert plain.equals(out.drop(columns="history"))  # the same figures either way
+
+
 def test_drivers_of_a_total(hand):
     out = funnel.drivers(hand, quarter="2024Q2", metric="new_names", by="channel")
     # Q1 -> Q2: paid 3 -> 1, organic 2 -> 1, events 1 -> 0

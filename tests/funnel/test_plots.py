@@ -119,3 +119,27 @@ def test_a_channel_has_one_colour_in_every_figure(hand):
     assert len(set(line_colour.values())) == len(line_colour)  # distinct per channel
     for channel, colour in bar_colour.items():
         assert line_colour[channel] == colour, channel
+
+
+def test_weekly_new_names_are_a_moving_average_with_the_legend_off_the_data(demo_source):
+    frame = funnel.new_names(demo_source, period="week", by="channel", since="2026-01-01")
+    ax = plots.plot_new_names(frame)
+    assert "4-week average" in ax.get_title()
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "organic")
+    raw = frame[frame["channel"] == "organic"].sort_values("period_start")["n"]
+    expected = raw.rolling(4, min_periods=1).mean().to_numpy()
+    np.testing.assert_allclose(line.get_ydata(), expected)
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1  # outside
+    colours = [ln.get_color() for ln in ax.get_lines()]
+    assert len(set(colours)) == len(colours) == frame["channel"].nunique()
+
+
+def test_the_log_scale_labels_plain_counts_with_mathtext_off(hand):
+    plots.use_style()  # reports draw with mathtext off: raw 10^k TeX would show as text
+    ax = plots.plot_inventory(funnel.inventory_flow(hand, period="month"))
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert labels and all("$" not in t and "math" not in t for t in labels), labels
+    assert all(float(t.replace(",", "")) >= 0 and not t.startswith("-") for t in labels), labels
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1  # off the data
+    plt.close(ax.figure)

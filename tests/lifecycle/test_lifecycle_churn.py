@@ -35,6 +35,15 @@ def test_retention_lifetime_and_remaining_value(segment_model, demo_terms):
     assert value["active"].to_dict() == active.to_dict()
     assert ((value["lower"] < value["value"]) & (value["value"] < value["upper"])).all()
     assert value.loc["enterprise", "value"] > value.loc["smb", "value"]
+    # a horizon cuts the same sum: far enough out it is pymc-marketing's, nearer it is less
+    far = lifecycle.remaining_value(segment_model, demo_terms, horizon_months=12 * 2000)
+    np.testing.assert_allclose(far.set_index("segment")["value"], value["value"], rtol=1e-6)
+    five = lifecycle.remaining_value(segment_model, demo_terms, horizon_months=60)
+    five = five.set_index("segment")
+    assert (five["value"] < value["value"]).all()
+    assert (five["renewals"] <= 5).all() and (five["renewals"] > 0).all()
+    one = lifecycle.remaining_value(segment_model, demo_terms, horizon_months=12)
+    assert (one.set_index("segment")["renewals"] < 1).all()  # only the next renewal, if reached
 
 
 def test_discounted_terms_matches_the_series():

@@ -94,6 +94,78 @@ def test_the_scorecard_opens_with_the_number_and_shows_changes_that_mean_somethi
     )  # ECE: a gap
 
 
+def test_a_trend_line_takes_this_runs_history_then_earlier_reports_then_previous():
+    from revlab.report.scorecard import Section, trend
+
+    metric = _m("bookings", 4.1e6, 3.9e6, label="Bookings")
+    metric["history"] = {f"{y}Q{q}": float(y * 10 + q) for y in (2024, 2025) for q in (1, 2, 3, 4)}
+    old = Section("01_funnel", "Funnel", "", "")
+    old.metrics = [_m("bookings", 1.0), _m("win_rate", 0.5, unit="pct")]
+    other = Section("02_propensity", "Propensity", "", "")
+    other.metrics = [_m("bookings", 99.0)]  # the same key in another section is not this figure
+    earlier = {"2023Q4": [old, other], "2025Q4": [old]}
+    points = trend(metric, "01_funnel", "2026Q3", earlier)
+    # the eight quarters 2024Q4..2026Q3; 2026Q1 is known to no one, so it is a gap
+    assert list(points) == ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q2", "2026Q3"]
+    assert points["2026Q3"] == 4.1e6 and points["2026Q2"] == 3.9e6  # value and previous
+    assert points["2025Q4"] == 20254.0  # this run's history wins over what a report showed
+    alone = trend(_m("win_rate", 0.3, unit="pct"), "01_funnel", "2026Q3", earlier)
+    assert alone == {"2025Q4": 0.5, "2026Q3": 0.3}  # 2023Q4 is more than 8 quarters back
+
+
+def test_the_sparkline_is_inline_svg_with_every_value_in_its_tooltip():
+    from revlab.report.scorecard import sparkline
+
+    svg = sparkline({"2026Q1": 0.2, "2026Q2": 0.25, "2026Q3": 0.3}, "pct")
+    assert svg.startswith("<svg") and "http" not in svg and "<img" not in svg
+    assert svg.count(",") - svg.count(", ") == 3  # three points on the line
+    assert "2026Q1 20.0%, 2026Q2 25.0%, 2026Q3 30.0%" in svg
+    assert sparkline({"2026Q3": 1.0}, "count") == ""  # one point is no trend
+
+
+def test_the_scorecard_draws_a_trend_line_for_figures_with_a_history():
+    from revlab.report.scorecard import quarter_page
+
+    sections = _sections()
+    sections[0].metrics[1]["history"] = {"2026Q1": 3.5e6, "2026Q2": 3.9e6}
+    info = PageInfo("Revenue scorecard 2026Q3", "2026Q3", "2026-09-30", "demo.duckdb", "now")
+    page = quarter_page(sections, info)
+    assert "<th>Last 8 quarters</th>" in page
+    assert "2026Q1 $3.5M, 2026Q2 $3.9M, 2026Q3 $4.1M" in page
+    # the win rate has only its previous quarter: two points, still a line
+    assert "2026Q2 25.0%, 2026Q3 30.0%" in page
+
+
+def test_the_all_quarters_index_shows_each_reports_headline_figures(tmp_path):
+    from revlab.present import METRIC_MIME
+    from revlab.report.scorecard import reports_page
+
+    def report(quarter, booked, odds):
+        folder = tmp_path / quarter
+        folder.mkdir()
+        (folder / "index.html").write_text("<html></html>")
+        for stem, metrics in (
+            ("01_funnel", [_m("bookings", booked), _m("attainment", booked / 4e6, unit="pct")]),
+            ("03_forecast", [_m("prob_hit_target", odds, unit="pct", quarter="next")]),
+        ):
+            cell = nbformat.v4.new_code_cell("record()")
+            cell.outputs = [
+                nbformat.v4.new_output("display_data", {METRIC_MIME: m}) for m in metrics
+            ]
+            nb = nbformat.v4.new_notebook()
+            nb.cells = [cell]
+            nbformat.write(nb, folder / f"{stem}.ipynb")
+
+    report("2026Q2", 3.9e6, 0.4)
+    report("2026Q3", 4.1e6, 0.31)
+    (tmp_path / "notes").mkdir()  # not a quarter: not listed
+    page = reports_page(tmp_path)
+    assert page.index("2026Q3/index.html") < page.index("2026Q2/index.html")  # newest first
+    assert "<th>Bookings</th><th>Attainment</th><th>Chance of its target</th>" in page
+    assert "<td>$4.1M</td><td>102.5%</td><td>31.0% (next)</td>" in page
+    assert "Target" not in page and "notes" not in page  # no report recorded a target
+
+
 def test_changes_of_small_scores_are_differences_not_ratios():
     from revlab.present import change
 
@@ -166,6 +238,11 @@ def test_table_headers_are_written_for_a_reader():
     assert ">Cost per opportunity<" in html and ">Decided<" in html and ">Successes<" in html
     assert ">Channel<" in html and "cost_per_opportunity" not in html
     assert "$12" in html  # formats still apply to the renamed column
+    # names read left-aligned (the channel column), figures stay right-aligned
+    style = html.split("</style>")[0]
+    assert "th.col_heading.col0 {\n  text-align: left;" in style
+    assert "_row0_col0 {\n  text-align: left;" in style
+    assert style.count("text-align: left") == 2  # nothing else is left-aligned
     from revlab.present import fmt, heading
 
     assert heading("churned_arr") == "Churned ARR" and heading("lead_id") == "Lead ID"
