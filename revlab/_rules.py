@@ -16,7 +16,7 @@ from revlab._currency import CODE, CurrencyError, choose
 from revlab._tables import CREATED, FORECAST_CATEGORIES, MONEY, TABLES, Column, TableSpec
 
 MAX_EXAMPLES = 3
-QUARTER_PATTERN = re.compile(r"^\d{4}Q[1-4]$")
+QUARTER_PATTERN = re.compile(r"^(FY)?\d{4}Q[1-4]$")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
@@ -69,7 +69,7 @@ def _count(mask: pd.Series, verb: str = "") -> str:
     noun = f"{n} row{'s' if n != 1 else ''}"
     if not verb:
         return noun
-    singular = {"are": "is", "share": "shares", "point": "points"}
+    singular = {"are": "is", "share": "shares", "point": "points", "name": "names"}
     return f"{noun} {verb if n != 1 else singular[verb]}"
 
 
@@ -340,7 +340,33 @@ def _quarter_format(tables: dict[str, pd.DataFrame]) -> list[str]:
         return []
     return [
         f"targets.quarter: {_count(bad, 'are')} not quarters like 2026Q3 "
-        f"({examples(targets, bad, TABLES['targets'])}); write them as YYYYQn."
+        f"({examples(targets, bad, TABLES['targets'])}); write them as YYYYQn "
+        "(FYYYYYQn for fiscal quarters)."
+    ]
+
+
+def target_calendar(targets: pd.DataFrame, fiscal_start: int) -> list[str]:
+    """Targets labelled on another calendar than the run's (``2026Q3`` on a fiscal run, say).
+
+    ``fiscal_start`` is the month the run's fiscal year starts (1: calendar quarters).
+    """
+    labels = targets["quarter"].astype(str).str.strip()
+    fiscal = labels.str.upper().str.startswith("FY")
+    bad = fiscal if fiscal_start == 1 else ~fiscal
+    if not bad.any():
+        return []
+    rows = examples(targets, bad, TABLES["targets"])
+    if fiscal_start == 1:
+        return [
+            f"targets.quarter: {_count(bad, 'name')} fiscal quarters (like FY2027Q1) but the run "
+            f"counts calendar quarters ({rows}); set the fiscal year start (revlab report "
+            "--fiscal-year-start N, or the fiscal_year_start parameter) or write them like 2026Q3."
+        ]
+    month = pd.Timestamp(2000, fiscal_start, 1).strftime("%B")
+    return [
+        f"targets.quarter: {_count(bad, 'name')} calendar quarters (like 2026Q3) but the run's "
+        f"fiscal year starts in {month} ({rows}); write each target for its fiscal quarter "
+        "(like FY2027Q1), or run on calendar quarters (fiscal year start 1)."
     ]
 
 

@@ -54,6 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="reports", help="folder holding one folder a quarter")
     report.add_argument("--as-of", default=None, help="data cut (default: the quarter's end)")
     report.add_argument(
+        "--fiscal-year-start",
+        type=int,
+        default=1,
+        metavar="MONTH",
+        help="month the fiscal year starts, 1-12 (default 1: calendar quarters; 2: FY labels)",
+    )
+    report.add_argument(
+        "--fiscal-year-named-by",
+        choices=("end", "start"),
+        default="end",
+        help="a fiscal year is named by the year it ends in (default) or starts in",
+    )
+    report.add_argument(
         "-p",
         "--parameter",
         nargs=2,

@@ -180,3 +180,30 @@ def quarter_label(when: pd.Series, cal: FiscalCalendar = CALENDAR) -> pd.Series:
 def to_quarter_period(when: pd.Series, cal: FiscalCalendar = CALENDAR) -> pd.Series:
     """Quarterly pandas periods on the calendar (the one place the ``Q-…`` frequency is chosen)."""
     return when.dt.to_period(cal.freq)
+
+
+def period_labels(periods: pd.Series | pd.PeriodIndex, cal: FiscalCalendar = CALENDAR):
+    """Labels of quarterly pandas periods on ``cal`` (``2026Q3``, or ``FY2027Q1``)."""
+    if cal.is_calendar:
+        return periods.astype("str")
+    starts = pd.Series(periods.start_time if isinstance(periods, pd.PeriodIndex) else
+                       periods.dt.start_time)  # fmt: skip
+    labels = quarter_label(starts, cal)
+    return (
+        pd.Index(labels) if isinstance(periods, pd.PeriodIndex) else labels.set_axis(periods.index)
+    )
+
+
+def truncate_quarter(when, cal: FiscalCalendar = CALENDAR):
+    """The first moment of the quarter of an Ibis timestamp column, computed in the engine.
+
+    A fiscal quarter starts ``(start_month - 1) % 3`` months after a calendar one, so the
+    column is shifted back, truncated to its calendar quarter and shifted forward again.
+    """
+    shift = (cal.start_month - 1) % 3
+    if shift == 0:
+        return when.truncate("Q")
+    import ibis
+
+    months = ibis.interval(months=shift)
+    return (when - months).truncate("Q") + months

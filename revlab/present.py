@@ -107,6 +107,8 @@ def setup(
 
     cal = FiscalCalendar(int(fiscal_year_start), str(fiscal_year_named_by))
     full = connect(source or None, reporting_currency=reporting_currency or None)
+    full = full.on_calendar(cal)
+    full.check_calendar()
     _currency.show_in(full.reporting_currency)
     end = data_end(full)
     latest = quarter in ("", "latest")

@@ -19,6 +19,7 @@ import pandas as pd
 from revlab import _dates
 from revlab._tables import CREATED, MONEY
 from revlab.errors import DataError, Shortfall
+from revlab.periods import CALENDAR, FiscalCalendar
 from revlab.schema import TABLES, SchemaError, Validated, validate
 
 if TYPE_CHECKING:
@@ -309,6 +310,7 @@ class Source:
         as_of: str | pd.Timestamp | None = None,
         names: dict[str, str] | None = None,
         database: str | None = None,
+        calendar: FiscalCalendar = CALENDAR,
         reporting_currency: str | None = None,
         _currencies: dict[str, Any] | None = None,
     ):
@@ -317,6 +319,8 @@ class Source:
         self.as_of = None if as_of is None else pd.Timestamp(as_of)
         self.names = names or {}
         self.database = database
+        #: The run's quarters (calendar or fiscal): analyses label their periods by it.
+        self.calendar = calendar
         self.requested_currency = reporting_currency or None
         self._currencies = {} if _currencies is None else _currencies  # shared with .at() cuts
 
@@ -332,9 +336,27 @@ class Source:
             as_of=as_of,
             names=self.names,
             database=self.database,
+            calendar=self.calendar,
             reporting_currency=self.requested_currency,
             _currencies=self._currencies,
         )
+
+    def on_calendar(self, calendar: FiscalCalendar) -> Source:
+        """The same data, its quarters counted on ``calendar`` (fiscal quarters, say)."""
+        out = self.at(self.as_of)
+        out.calendar = calendar
+        return out
+
+    def check_calendar(self) -> None:
+        """Refuse targets labelled on another calendar than this source's (a SchemaError)."""
+        from revlab._rules import target_calendar
+
+        if not self.has_column("targets", "quarter"):
+            return
+        targets = self.raw("targets").select("quarter").to_pandas()
+        problems = target_calendar(targets, self.calendar.start_month)
+        if problems:
+            raise SchemaError(problems)
 
     def available(self) -> list[str]:
         """Canonical tables this source holds."""

@@ -80,14 +80,13 @@ def test_pandas_labels_match_quarter(cal):
 def test_setup_on_a_fiscal_calendar(demo_company):
     from revlab import present
 
-    run = present.setup(
-        source=demo_company.tables, quarter="latest", fiscal_year_start=2, show=False
-    )
+    untargeted = {k: v for k, v in demo_company.tables.items() if k != "targets"}
+    run = present.setup(source=untargeted, quarter="latest", fiscal_year_start=2, show=False)
     assert run.quarter.cal == FEB and str(run.quarter).startswith("FY")
     assert run.as_of == run.quarter.end and run.as_of.month in (2, 5, 8, 11)
     assert run.parameters["fiscal_year_start"] == 2
     with pytest.raises(PeriodError, match="1 to 12"):
-        present.setup(source=demo_company.tables, fiscal_year_start=13, show=False)
+        present.setup(source=untargeted, fiscal_year_start=13, show=False)
 
 
 def test_demo_quarter_bounds_accept_fiscal_quarters():
@@ -100,3 +99,57 @@ def test_demo_quarter_bounds_accept_fiscal_quarters():
         cal.to_days(pd.Timestamp("2026-05-01")),
     )
     assert cal.quarter_bounds(Quarter.parse("FY2027Q1", FEB)) == (start, end)
+
+
+@pytest.mark.parametrize("month", [1, 2, 3, 4, 11, 12])
+def test_truncate_quarter_in_the_engine_matches_pandas(month):
+    import ibis
+
+    from revlab.periods import to_quarter_period, truncate_quarter
+
+    cal = FiscalCalendar(month)
+    when = pd.Series(pd.date_range("2024-12-30", "2027-03-02", freq="37h"), name="t")
+    table = ibis.memtable(when.to_frame())
+    got = table.select(q=truncate_quarter(table.t, cal)).to_pandas()["q"]
+    want = to_quarter_period(when, cal).dt.start_time
+    assert (pd.to_datetime(got).to_numpy() == want.to_numpy()).all()
+
+
+def test_period_labels():
+    from revlab.periods import period_labels
+
+    periods = pd.period_range("2026-02-01", "2026-11-30", freq=FEB.freq)
+    assert list(period_labels(periods, FEB)) == ["FY2027Q1", "FY2027Q2", "FY2027Q3", "FY2027Q4"]
+    assert list(period_labels(pd.period_range("2026Q3", "2026Q4", freq="Q"))) == [
+        "2026Q3",
+        "2026Q4",
+    ]
+
+
+def test_targets_on_another_calendar_are_refused_naming_rows_and_fix(tiny_tables):
+    from revlab.schema import SchemaError
+    from revlab.sources import connect
+
+    src = connect(tiny_tables)
+    src.check_calendar()  # calendar labels on a calendar run
+    with pytest.raises(SchemaError, match=r"targets\.quarter: 1 row names calendar quarters") as e:
+        src.on_calendar(FEB).check_calendar()
+    assert "starts in February" in str(e.value) and "(quarter 2024Q1)" in str(e.value)
+    assert "FY2027Q1" in str(e.value)
+    fiscal = {**tiny_tables, "targets": pd.DataFrame({"quarter": ["FY2024Q4"],
+                                                      "bookings_target": [1.0]})}  # fmt: skip
+    connect(fiscal).validate()  # an FY label is a well-formed quarter
+    connect(fiscal).on_calendar(FEB).check_calendar()
+    with pytest.raises(SchemaError, match=r"names fiscal quarters .*--fiscal-year-start"):
+        connect(fiscal).check_calendar()
+
+
+def test_a_fiscal_run_looks_targets_up_by_fiscal_label(tiny_tables):
+    from revlab import forecast, funnel
+    from revlab.sources import connect
+
+    fiscal = {**tiny_tables, "targets": pd.DataFrame({"quarter": ["FY2024Q1"],
+                                                      "bookings_target": [7.0]})}  # fmt: skip
+    src = connect(fiscal).on_calendar(FEB)
+    assert forecast.quarter_target(src, "FY2024Q1")[0] == 7.0
+    assert funnel.pipeline_coverage(src, quarter="FY2024Q1")["bookings_target"].iloc[0] == 7.0

@@ -35,6 +35,8 @@ class Calendar:
     quarter_end_rate: float = 2.5
     quarter_start_days: int = 10
     quarter_start_rate: float = 0.6
+    #: The company's fiscal year: the quarters its plan and targets are set for.
+    fiscal: FiscalCalendar = CALENDAR
     _grid: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -68,6 +70,7 @@ class Calendar:
             quarter_end_rate=dp["quarter_end_rate"],
             quarter_start_days=dp["quarter_start_days"],
             quarter_start_rate=dp["quarter_start_rate"],
+            fiscal=FiscalCalendar(int(params["run"].get("fiscal_year_start", 1))),
         )
 
     def days_of(self, stamps) -> np.ndarray:
@@ -102,16 +105,25 @@ class Calendar:
         return out
 
     def quarter_bounds(
-        self, quarter: str | Quarter, cal: FiscalCalendar = CALENDAR
+        self, quarter: str | Quarter, cal: FiscalCalendar | None = None
     ) -> tuple[float, float]:
-        """Start (inclusive) and end (exclusive) of a quarter (calendar or fiscal), in days."""
-        q = Quarter.parse(quarter, cal)
+        """Start (inclusive) and end (exclusive) of a quarter (calendar or fiscal), in days.
+
+        A label is read on ``cal``, by default the company's fiscal calendar.
+        """
+        q = Quarter.parse(quarter, self.fiscal if cal is None else cal)
         return self.to_days(q.start), self.to_days(q.end)
 
     def quarters(self, *, extra: int = 0) -> list[Quarter]:
-        """Quarters that overlap the data window, plus ``extra`` quarters after it."""
-        first = Quarter.containing(self.start)
-        last = Quarter.containing(self.end).shift(extra)
+        """Quarters that overlap the data window, plus ``extra`` quarters after it.
+
+        On a fiscal year, the quarters start on or after the window's first day (the plan and
+        targets are set for quarters the company runs in full).
+        """
+        first = Quarter.containing(self.start, self.fiscal)
+        if not self.fiscal.is_calendar and first.start < self.start:
+            first = first.shift(1)
+        last = Quarter.containing(self.end, self.fiscal).shift(extra)
         out = [first]
         while out[-1] < last:
             out.append(out[-1].shift(1))

@@ -27,6 +27,14 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument("--start", default=DEFAULT_START, help="first day (%(default)s)")
     p.add_argument("--end", default=DEFAULT_END, help="last day, inclusive (%(default)s)")
+    p.add_argument(
+        "--fiscal-year-start",
+        type=int,
+        default=1,
+        metavar="MONTH",
+        help="month the company's fiscal year starts: its targets are for fiscal quarters "
+        "(default 1: calendar quarters)",
+    )
     p.add_argument("--out", default="data/demo.duckdb", help="DuckDB file for the tables")
     p.add_argument(
         "--truth",
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         forecast_calls=getattr(args, "forecast_calls", False),
+        fiscal_year_start=args.fiscal_year_start,
     )
     if getattr(args, "currencies", ""):
         company = with_currencies(company, args.currencies, seed=args.seed)

@@ -34,6 +34,7 @@ from revlab.demo._params import (
     default_params,
 )
 from revlab.demo._truth import DemoTruth
+from revlab.periods import FiscalCalendar
 
 STREAMS = ("arrivals", "attributes", "funnel", "deals", "history", "touches", "renewals", "plan")
 
@@ -76,7 +77,9 @@ def derived(truth: DemoTruth) -> dict:
     return out
 
 
-def make_params(seed: int, n_leads: int | None, start: str, end: str) -> dict:
+def make_params(
+    seed: int, n_leads: int | None, start: str, end: str, fiscal_year_start: int = 1
+) -> dict:
     """Default parameters with the run's seed, size and calendar."""
     p = default_params()
     p["run"] = {
@@ -85,6 +88,8 @@ def make_params(seed: int, n_leads: int | None, start: str, end: str) -> dict:
         "start": str(pd.Timestamp(start).date()),
         "end": str(pd.Timestamp(end).date()),
     }
+    if fiscal_year_start != 1:  # a calendar company's parameters stay as they were
+        p["run"]["fiscal_year_start"] = int(FiscalCalendar(int(fiscal_year_start)).start_month)
     return p
 
 
@@ -93,15 +98,19 @@ def simulate(
     n_leads: int | None = None,
     start: str = DEFAULT_START,
     end: str = DEFAULT_END,
+    fiscal_year_start: int = 1,
     *,
     forecast_calls: bool = False,
 ) -> Company:
     """Simulate the demo company; see :mod:`revlab.demo` for the story and the truth kept.
 
-    With ``forecast_calls``, deals and their history carry the reps' forecast categories
-    (:mod:`~revlab.demo._calls`, from a stream of their own: every other value is unchanged).
+    ``fiscal_year_start`` (month 1-12) sets the company's fiscal year: its plan and targets
+    are for fiscal quarters (``FY2027Q1``), drawn from their own seeded stream; every other
+    table is the same as the calendar company's. With ``forecast_calls``, deals and their
+    history carry the reps' forecast categories (:mod:`~revlab.demo._calls`, from a stream of
+    their own: every other value is unchanged).
     """
-    params = make_params(seed, n_leads, start, end)
+    params = make_params(seed, n_leads, start, end, fiscal_year_start)
     model, cal = Model.from_params(params), Calendar.from_params(params)
     rng = dict(
         zip(
@@ -116,6 +125,8 @@ def simulate(
     mondays, spend = _arrivals.weekly_spend(cal, model, arr, rng["arrivals"])
     L["cost"] = _arrivals.acquisition_cost(cal, L["created"], L["channel"], spend)
     quarters = cal.quarters(extra=1)
+    if not cal.fiscal.is_calendar:  # the fiscal plan's own stream; the tables' stay as they are
+        rng["plan"] = np.random.default_rng([seed, FISCAL_PLAN_STREAM])
     expected = _plan.expected_bookings(cal, model, k, quarters, rng["plan"])
     params["plan"] = {str(q): float(v) for q, v in zip(quarters, expected, strict=True)}
     tables, truth = _assemble(cal, model, params, L, D, events, touches, rng["renewals"])
@@ -127,6 +138,9 @@ def simulate(
         _tables.add_forecast_calls(tables, codes, _calls.latest(events, codes, D["lead"].size))
     return Company({name: tables[name] for name in TABLE_ORDER}, truth)
 
+
+#: Seeds the plan of a company with a fiscal year (with the run's seed), apart from the others.
+FISCAL_PLAN_STREAM = 2401
 
 TABLE_ORDER = (
     "leads",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from revlab.forecast.funnel_data import FunnelData, Rows
-from revlab.periods import Quarter
+from revlab.periods import FiscalCalendar, Quarter
 
 _META = ("as_of", "quarter", "channels", "segments", "stages", "booked", "has_dq", "notes",
          "leads_are_deals")  # fmt: skip
@@ -48,6 +48,8 @@ def to_frames(data: FunnelData) -> dict[str, pd.DataFrame]:
         "leads_are_deals": bool(data.leads_are_deals),
         "shapes": shapes,
     }
+    if not data.quarter.cal.is_calendar:  # a fiscal quarter's label needs its calendar back
+        meta["fiscal"] = [data.quarter.cal.start_month, data.quarter.cal.named_by]
     frames["meta"] = pd.DataFrame({"json": [json.dumps(meta)]})
     return frames
 
@@ -57,7 +59,7 @@ def from_frames(frames: dict[str, pd.DataFrame]) -> FunnelData:
     meta = json.loads(str(frames["meta"]["json"].iloc[0]))
     kwargs: dict = {
         "as_of": pd.Timestamp(meta["as_of"]),
-        "quarter": Quarter.parse(meta["quarter"]),
+        "quarter": Quarter.parse(meta["quarter"], FiscalCalendar(*meta.get("fiscal", [1, "end"]))),
         "channels": tuple(meta["channels"]),
         "segments": tuple(meta["segments"]),
         "stages": tuple(meta["stages"]),

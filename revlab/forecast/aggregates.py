@@ -20,7 +20,7 @@ import pandas as pd
 
 from revlab import _amounts
 from revlab.forecast._errors import ForecastError
-from revlab.periods import Quarter
+from revlab.periods import FiscalCalendar, Quarter
 from revlab.schema import OPPORTUNITY_STAGES
 
 if TYPE_CHECKING:
@@ -408,8 +408,12 @@ def amount_drift(src: Source) -> pd.DataFrame:
 # --- bookings -------------------------------------------------------------------------------
 
 
-def bookings(src: Source, *, freq: str = "month") -> pd.DataFrame:
+def bookings(
+    src: Source, *, freq: str = "month", cal: FiscalCalendar | None = None
+) -> pd.DataFrame:
     """Won amount per month or quarter of closing, up to the as-of date (empty periods as 0).
+
+    Quarters are on ``cal`` (default: the source's calendar), so fiscal quarters on a fiscal run.
 
     Returns
     -------
@@ -421,14 +425,19 @@ def bookings(src: Source, *, freq: str = "month") -> pd.DataFrame:
     d = _deals(src)
     won = d.filter(d.is_won)
     frame = won.select(closed="closed", amount="amount").to_pandas()
-    code = "MS" if freq == "month" else "QS"
+    cal = src.calendar if cal is None else cal
+    code = "MS" if freq == "month" else "QS" if cal.is_calendar else cal.freq
     if frame.empty:
         return pd.DataFrame({"period": pd.DatetimeIndex([]), "bookings": [], "deals": []})
-    period = frame["closed"].dt.to_period("M" if freq == "month" else "Q").dt.start_time
+    unit = "M" if freq == "month" else "Q" if cal.is_calendar else cal.freq
+    period = frame["closed"].dt.to_period(unit).dt.start_time
     out = frame.groupby(period).agg(bookings=("amount", math.fsum), deals=("amount", "size"))
     first = src.table("opportunities").created_at.min().execute()
-    start = pd.Timestamp(first).to_period("M" if freq == "month" else "Q").start_time
-    full = pd.date_range(start, _at(src), freq=code)
+    start = pd.Timestamp(first).to_period(unit).start_time
+    if code == cal.freq:  # fiscal quarters: their starts, through the as-of date
+        full = pd.period_range(start, _at(src), freq=code).start_time
+    else:
+        full = pd.date_range(start, _at(src), freq=code)
     out = out.reindex(full, fill_value=0).rename_axis("period").reset_index()
     out["deals"] = out["deals"].astype("int64")
     return out
@@ -436,7 +445,7 @@ def bookings(src: Source, *, freq: str = "month") -> pd.DataFrame:
 
 def booked(src: Source, quarter: Quarter | str) -> float:
     """Won amount already closed in ``quarter`` by the as-of date."""
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     d = _deals(src)
     won = d.filter(d.is_won & (d.closed >= _lit(q.start)) & (d.closed < _lit(q.end)))
     return math.fsum(won.select("amount").to_pandas()["amount"].dropna())

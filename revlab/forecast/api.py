@@ -46,7 +46,7 @@ def quarter_target(src, quarter: Quarter | str, *, override: float | None = None
     ``override`` > 0 wins; else the ``targets`` table; else the target is NaN and the sentence
     says how to supply one.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     if override is not None and override > 0:
         return float(override), f"target {override:,.0f} given as a parameter"
     if not src.has("targets"):
@@ -103,7 +103,7 @@ def forecast(
     QuarterForecast
         Draws of the quarter's bookings with diagnostics, target and the fitted ``model``.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     method = choose_method(src) if method == "auto" else method
     if method not in METHODS:
         raise ForecastError(f"method={method!r}: use 'auto', {', '.join(map(repr, METHODS))}.")

@@ -43,7 +43,7 @@ def backtest_quarters(src, quarters: int) -> list[Quarter]:
     at = src.as_of
     if at is None:
         _, at = agg.history_span(src.at(pd.Timestamp.max.floor("D")))
-    last = Quarter.latest_complete(pd.Timestamp(at))
+    last = Quarter.latest_complete(pd.Timestamp(at), src.calendar)
     return [last.shift(-k) for k in range(quarters - 1, -1, -1)]
 
 

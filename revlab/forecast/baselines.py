@@ -23,10 +23,10 @@ from revlab.periods import Quarter
 from revlab.pipeline import calibrated_win_rates
 
 
-def complete_quarters(src) -> pd.Series:
+def complete_quarters(src, cal=None) -> pd.Series:
     """Bookings of every quarter that ended by the source's as-of date, by quarter start."""
     at = agg._at(src)
-    q = agg.bookings(src, freq="quarter").set_index("period")["bookings"]
+    q = agg.bookings(src, freq="quarter", cal=cal).set_index("period")["bookings"]
     ends = q.index + pd.DateOffset(months=3)
     return q[ends <= at]
 
@@ -62,8 +62,8 @@ def seasonal_naive(
     src, quarter: Quarter | str, *, n_sims: int = 2000, random_seed: int | None = None
 ) -> QuarterForecast:
     """Seasonal naive forecast of a quarter's bookings from a source cut at its as-of date."""
-    q = Quarter.parse(quarter)
-    draws = seasonal_naive_draws(complete_quarters(src), q, n_sims=n_sims, rng=random_seed)
+    q = Quarter.parse(quarter, src.calendar)
+    draws = seasonal_naive_draws(complete_quarters(src, q.cal), q, n_sims=n_sims, rng=random_seed)
     booked = agg.booked(src, q)
     return QuarterForecast(q, agg._at(src), "seasonal_naive", np.maximum(draws, booked))
 
@@ -77,7 +77,7 @@ def stage_weighted(
     win rate (:func:`revlab.pipeline.calibrated_win_rates`: deals that passed through the
     stage and closed by the as-of date), plus what is already booked.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     deals = agg.open_deals(src)
     if deals["close_date"].notna().any():
         deals = deals[deals["close_date"].isna() | (deals["close_date"] < q.end)]

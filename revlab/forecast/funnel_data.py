@@ -176,7 +176,7 @@ def collect(
         When the source lacks opportunities (or leads, unless deals only), the quarter is over
         by the as-of date, there is too little history, or no deal was ever won.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     deals_only = not src.has("leads") if deals_only is None else deals_only
     if deals_only:
         src.require("opportunities", analysis="the deals-only forecast")

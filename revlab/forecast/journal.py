@@ -139,7 +139,9 @@ class Journal:
         done = self.entries()
         done = done[done["kind"] == kind]
         if src.as_of is not None:
-            closed = done["quarter"].map(lambda q: Quarter.parse(q).end <= pd.Timestamp(src.as_of))
+            closed = done["quarter"].map(
+                lambda q: Quarter.parse(q, src.calendar).end <= pd.Timestamp(src.as_of)
+            )
             done = done[closed.astype(bool)]
         if done.empty:
             return pd.DataFrame()
@@ -148,7 +150,7 @@ class Journal:
         )
         rows = []
         for row in done.itertuples():
-            quarter = Quarter.parse(row.quarter)
+            quarter = Quarter.parse(row.quarter, src.calendar)
             actual = agg.booked(src.at(quarter.end), quarter)
             samples = np.asarray(self.get(row.key)["samples"])
             rows.append(

@@ -13,6 +13,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from revlab import periods
+from revlab.periods import CALENDAR, FiscalCalendar
 from revlab.sources import Source, SourceError
 
 DAY_SECONDS = 86_400
@@ -83,6 +85,22 @@ def period_unit(period: str) -> str:
     if period not in PERIOD_UNITS:
         raise ValueError(f"period must be one of {', '.join(PERIOD_UNITS)}, got {period!r}.")
     return PERIOD_UNITS[period]
+
+
+def truncate(when: ir.Value, period: str, cal: FiscalCalendar = CALENDAR) -> ir.Value:
+    """The start of the period of each moment, in the engine; quarters on ``cal``."""
+    unit = period_unit(period)
+    return periods.truncate_quarter(when, cal) if period == "quarter" else when.truncate(unit)
+
+
+def pandas_freq(period: str, cal: FiscalCalendar = CALENDAR) -> str:
+    """The pandas frequency of a period name; quarters on ``cal`` (``Q-JAN`` for February)."""
+    return cal.freq if period == "quarter" and not cal.is_calendar else PANDAS_PERIODS[period]
+
+
+def period_labels(values, period: str, cal: FiscalCalendar = CALENDAR):
+    """Labels of pandas periods (``2026-07``, ``2026Q3``, or ``FY2027Q1`` on a fiscal ``cal``)."""
+    return periods.period_labels(values, cal) if period == "quarter" else values.astype("str")
 
 
 def seconds(when: ir.Value) -> ir.Value:

@@ -39,6 +39,7 @@ def memoised(
     if store is None:
         return compute()
     cut = (src.label, pd.Timestamp(src.as_of), tuple(sorted(src.names.items())), src.database)
+    cut = (*cut, src.calendar)  # quarters are labelled by it
     key = (name, cut, args)
     if key not in store:
         store[key] = compute()

@@ -114,7 +114,7 @@ def headline(
     ``pipeline_coverage`` (NaN without ``targets``). A metric that cannot be measured is NaN,
     never 0.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     s = _at_end(src, q)
     out = dict.fromkeys(HEADLINES, np.nan)
     if s.has("leads"):
@@ -194,7 +194,7 @@ def compare(
         ``metric``, ``label``, ``unit``, ``better``, ``current``, ``previous``, ``year_ago``,
         ``change``, ``change_yoy`` (and ``history``).
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     opts = {"stale_after_days": stale_after_days, "within_days": within_days}
     trail = [q.shift(-i) for i in range(history_quarters - 1, -1, -1)]
     if trail:  # a quarter the data begin after (or in) reads as few names, not unknown
@@ -330,7 +330,7 @@ def drivers(
     if against not in ("previous", "year_ago"):
         raise ValueError(f"against must be 'previous' or 'year_ago', got {against!r}.")
     by = _base.groups(by)
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     other = q.previous if against == "previous" else q.year_ago
     now = _COMPONENTS[metric](_at_end(src, q), q, by)
     before = _COMPONENTS[metric](_at_end(src, other), other, by)

@@ -13,7 +13,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from revlab import _amounts, rates
+from revlab import _amounts, periods, rates
 from revlab.funnel import _base
 from revlab.needs import requires
 from revlab.periods import Quarter, quarters_between
@@ -35,7 +35,8 @@ def _decided(src: Source, by: list[str], first: Quarter, last: Quarter) -> pd.Da
     priced = won & _amounts.known(closed.amount)
     amount = ibis.cases((priced, closed.amount), else_=ibis.null("float64"))
     cycle = ibis.cases((won, cycle), else_=ibis.null("float64"))
-    closed = closed.mutate(_q=closed._closed.truncate("Q"), _amount=amount, _cycle=cycle)
+    start = periods.truncate_quarter(closed._closed, first.cal)
+    closed = closed.mutate(_q=start, _amount=amount, _cycle=cycle)
     got = closed.group_by(["_q", *by]).aggregate(
         closed=closed.count(),
         won=won.sum(),
@@ -46,7 +47,7 @@ def _decided(src: Source, by: list[str], first: Quarter, last: Quarter) -> pd.Da
         sales_cycle_days=closed._cycle.mean(),
     )
     out = got.to_pandas()
-    out["quarter"] = pd.to_datetime(out.pop("_q")).dt.to_period("Q").astype("str")
+    out["quarter"] = periods.quarter_label(pd.to_datetime(out.pop("_q")), first.cal)
     return out
 
 
@@ -103,8 +104,8 @@ def closing_by_quarter(
         ``sales_cycle_days``, ``open_at_start``, ``pipeline_velocity``.
     """
     by = _base.groups(by)
-    q0 = Quarter.parse(first)
-    q1 = q0 if last is None else Quarter.parse(last)
+    q0 = Quarter.parse(first, src.calendar)
+    q1 = q0 if last is None else Quarter.parse(last, q0.cal)
     quarters = quarters_between(q0, q1)
     got = _decided(src, by, q0, q1)
     grid = _base.cross(
@@ -165,7 +166,7 @@ def pipeline_coverage(src: Source, *, quarter: Quarter | str) -> pd.DataFrame:
         When the source has no ``targets`` or ``opportunities`` table, or the deals have no
         ``close_date`` (which deals are due in the quarter is then unknown).
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     start = q.start if src.as_of is None else min(q.start, pd.Timestamp(src.as_of))
     opps = src.at(start).table("opportunities")
     opps = opps.filter(~opps.is_closed)

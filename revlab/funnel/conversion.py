@@ -29,7 +29,7 @@ import pandas as pd
 from revlab import rates
 from revlab.funnel import _base
 from revlab.needs import requires
-from revlab.periods import Quarter
+from revlab.periods import FiscalCalendar, Quarter
 from revlab.sources import Source
 
 __all__ = ["conversion_by_cohort", "conversion_curve", "conversion_rate", "funnel_stages"]
@@ -46,14 +46,15 @@ def _stage_check(to: str, start: str = "created") -> None:
         raise ValueError(f"stage {to!r} does not come after {start!r} in the funnel.")
 
 
-def _cohort_col(m: ir.Table, cohort: str | None) -> dict:
+def _cohort_col(m: ir.Table, cohort: str | None, cal: FiscalCalendar) -> dict:
     if cohort is None:
         return {}
-    return {"cohort_start": m.created_at.truncate(_base.period_unit(cohort))}
+    return {"cohort_start": _base.truncate(m.created_at, cohort, cal)}
 
 
-def _label(starts: pd.Series, cohort: str) -> pd.Series:
-    return pd.to_datetime(starts).dt.to_period(_base.PANDAS_PERIODS[cohort]).astype("str")
+def _label(starts: pd.Series, cohort: str, cal: FiscalCalendar) -> pd.Series:
+    periods = pd.to_datetime(starts).dt.to_period(_base.pandas_freq(cohort, cal))
+    return _base.period_labels(periods, cohort, cal)
 
 
 def _event_day(m: ir.Table, start: str, to: str) -> ir.Value:
@@ -105,7 +106,7 @@ def conversion_curve(
     day = ibis.cases((is_event, event), (observed > max_days, max_days), else_=observed)
     keys = [*by, *(["cohort_start"] if cohort else [])]
     counts = (
-        m.mutate(_day=day, _event=is_event.cast("int32"), **_cohort_col(m, cohort))
+        m.mutate(_day=day, _event=is_event.cast("int32"), **_cohort_col(m, cohort, src.calendar))
         .group_by([*keys, "_day"])
         .aggregate(events=ibis._._event.sum(), censored=(1 - ibis._._event).sum())
         .to_pandas()
@@ -113,7 +114,7 @@ def conversion_curve(
     )
     curve = rates.cumulative_incidence(counts, time="day", by=keys, level=level)
     if cohort:
-        curve.insert(len(by), "cohort", _label(curve.pop("cohort_start"), cohort))
+        curve.insert(len(by), "cohort", _label(curve.pop("cohort_start"), cohort, src.calendar))
     return _with_empty_groups(curve, _base.levels(src, "leads", by), by)
 
 
@@ -184,12 +185,14 @@ def conversion_rate(
     return out[[*by, "within_days", "n", "converted", "rate", "lower", "upper"]]
 
 
-def _cohort_grid(first: pd.Timestamp, at: pd.Timestamp, cohort: str) -> pd.DataFrame:
-    freq = _base.PANDAS_PERIODS[cohort]
+def _cohort_grid(
+    first: pd.Timestamp, at: pd.Timestamp, cohort: str, cal: FiscalCalendar
+) -> pd.DataFrame:
+    freq = _base.pandas_freq(cohort, cal)
     periods = pd.period_range(pd.Timestamp(first), _base.last_moment(at), freq=freq)
     return pd.DataFrame(
         {
-            "cohort": periods.astype("str"),
+            "cohort": _base.period_labels(periods, cohort, cal),
             "cohort_end": (periods + 1).start_time.astype("datetime64[us]"),
         }
     )
@@ -225,16 +228,18 @@ def conversion_by_cohort(
     at = _base.as_of(src)
     within_days = list(within_days)
     m = _base.milestones(src, by=by, stages=(to,))
-    m = m.mutate(**_cohort_col(m, cohort))
+    cal = src.calendar
+    m = m.mutate(**_cohort_col(m, cohort, cal))
     event = _event_day(m, "created", to)
     aggs = {"n": m.count()}
     aggs |= {f"k_{w}": (event.notnull() & (event <= w)).sum() for w in within_days}
     keys = [*by, "cohort_start"]
     got = m.group_by(keys).aggregate(**aggs).to_pandas()
-    got["cohort"] = _label(got.pop("cohort_start"), cohort)
-    first = got["cohort"].min() if len(got) else Quarter.containing(at).start
-    first = pd.Period(first, freq=_base.PANDAS_PERIODS[cohort]).start_time
-    grid = _base.cross(_base.levels(src, "leads", by), _cohort_grid(first, at, cohort))
+    starts = pd.to_datetime(got.pop("cohort_start"))
+    got["cohort"] = _label(starts, cohort, cal)
+    first = starts.min() if len(got) else Quarter.containing(at, cal).start
+    first = pd.Period(first, freq=_base.pandas_freq(cohort, cal)).start_time
+    grid = _base.cross(_base.levels(src, "leads", by), _cohort_grid(first, at, cohort, cal))
     wide = grid.merge(got, on=[*by, "cohort"], how="left").fillna(
         {"n": 0, **{f"k_{w}": 0 for w in within_days}}
     )
@@ -256,7 +261,7 @@ def conversion_by_cohort(
 def matured_quarter(src: Source, *, within_days: int = 180) -> Quarter:
     """The latest quarter whose leads have all had ``within_days`` days to convert."""
     at = _base.as_of(src)
-    q = Quarter.containing(at)
+    q = Quarter.containing(at, src.calendar)
     while q.end + pd.Timedelta(days=within_days) > at:
         q = q.previous
     return q
@@ -291,7 +296,7 @@ def funnel_stages(
     q = (
         matured_quarter(src, within_days=within_days)
         if quarter is None
-        else Quarter.parse(quarter)
+        else Quarter.parse(quarter, src.calendar)
     )
     at = _base.as_of(src)
     leads = src.table("leads")

@@ -53,7 +53,7 @@ def inventory_flow(
     cols = [*keys, "period", "period_start", "complete", "entered", "exited", "lost", "open_end"]
     if daily.empty:
         return pd.DataFrame(columns=cols)
-    per = daily["day"].dt.to_period(_base.PANDAS_PERIODS[period])
+    per = daily["day"].dt.to_period(_base.pandas_freq(period, src.calendar))
     grouped = daily.assign(_p=per).groupby([*keys, "_p"], sort=False)
     out = grouped.agg(
         entered=("entered", "sum"),
@@ -61,7 +61,7 @@ def inventory_flow(
         lost=("lost", "sum"),
         open_end=("open", "last"),
     ).reset_index()
-    out["period"] = out["_p"].astype("str")
+    out["period"] = _base.period_labels(out["_p"], period, src.calendar)
     out["period_start"] = out["_p"].dt.start_time.astype("datetime64[us]")
     out["complete"] = (out["_p"] + 1).dt.start_time <= at
     if since is not None:
@@ -208,7 +208,7 @@ def stage_times(
         ``throughput_per_day``, ``mean_days_in_stage``, ``little_open``, ``discrepancy``.
     """
     by = _base.groups(by)
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     at = _base.as_of(src)
     daily = _intervals.daily_log(src, by=by)
     days = daily[(daily["day"] >= q.start) & (daily["day"] < min(q.end, at))]

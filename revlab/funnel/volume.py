@@ -38,16 +38,16 @@ def new_names(
         ``by...``, ``n``.
     """
     by = _base.groups(by)
-    unit = _base.period_unit(period)
+    _base.period_unit(period)
     at = _base.as_of(src)
     leads = src.table("leads")
     _base.check_columns(leads, "leads", by, "grouping new names")
     if since is not None:
         leads = leads.filter(leads.created_at >= _base.ts(since))
-    leads = leads.mutate(period_start=leads.created_at.truncate(unit))
+    leads = leads.mutate(period_start=_base.truncate(leads.created_at, period, src.calendar))
     got = leads.group_by(["period_start", *by]).aggregate(n=leads.count()).to_pandas()
     got["period_start"] = pd.to_datetime(got["period_start"]).astype("datetime64[us]")
-    freq = _base.PANDAS_PERIODS[period]
+    freq = _base.pandas_freq(period, src.calendar)
     first = pd.Timestamp(since) if since is not None else got["period_start"].min()
     if pd.isna(first):
         first = at
@@ -55,7 +55,7 @@ def new_names(
     grid = _base.cross(
         pd.DataFrame(
             {
-                "period": periods.astype("str"),
+                "period": _base.period_labels(periods, period, src.calendar),
                 "period_start": periods.start_time.astype("datetime64[us]"),
                 "complete": (periods + 1).start_time <= at,
             }
@@ -99,7 +99,7 @@ def cost_per_name(src: Source, *, quarter: Quarter | str, total: bool = True) ->
         When the source has no ``marketing_spend`` table.
     """
     src.require("marketing_spend", "leads", analysis="cost per name")
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     spend_t = src.table("marketing_spend")
     s = spend_t.filter(q.contains(spend_t.period_start))
     spend = s.group_by("channel").aggregate(spend=s.spend.sum()).to_pandas()

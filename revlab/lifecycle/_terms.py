@@ -17,7 +17,7 @@ import pandas as pd
 from revlab._rules import examples, overlapping_terms
 from revlab.lifecycle._errors import LifecycleError
 from revlab.needs import requires
-from revlab.periods import quarter_label
+from revlab.periods import CALENDAR, FiscalCalendar, quarter_label
 from revlab.schema import TABLES, SchemaError
 from revlab.sources import Source
 
@@ -147,7 +147,8 @@ def terms(src: Source, *, grace_days: float = GRACE_DAYS, cohort: str = "year") 
     out = subs.assign(term_number=number, _chain=chain)
     out = _outcomes(out, pred, at, grace_days)
     out = _customer_ids(out)
-    out["cohort"] = _cohort(out.groupby("customer_id")["start_date"].transform("min"), cohort)
+    first_start = out.groupby("customer_id")["start_date"].transform("min")
+    out["cohort"] = _cohort(first_start, cohort, getattr(src, "calendar", CALENDAR))
     out = out.merge(attributes(src), on="account_id", how="left")
     out[["segment", "channel"]] = out[["segment", "channel"]].fillna(UNKNOWN)
     if "satisfaction" not in out.columns:
@@ -190,11 +191,11 @@ def _customer_ids(t: pd.DataFrame) -> pd.DataFrame:
     return t.drop(columns="_chain")
 
 
-def _cohort(first_start: pd.Series, freq: str) -> pd.Series:
+def _cohort(first_start: pd.Series, freq: str, cal: FiscalCalendar) -> pd.Series:
     if freq == "year":
         return first_start.dt.year.astype("str")
     if freq == "quarter":
-        return quarter_label(first_start)
+        return quarter_label(first_start, cal)
     raise ValueError(f"cohort must be 'year' or 'quarter', got {freq!r}.")
 
 

@@ -32,7 +32,7 @@ from revlab import rates
 from revlab.errors import Shortfall
 from revlab.lifecycle import _terms
 from revlab.lifecycle._errors import LifecycleError
-from revlab.periods import Quarter, quarter_label
+from revlab.periods import CALENDAR, Quarter, quarter_label
 from revlab.sources import Source
 
 __all__ = ["ChurnModel", "remaining_value", "renewal_rates"]
@@ -73,9 +73,10 @@ def renewal_rates(
         t = data.copy()
     else:
         t = _terms.terms(data, grace_days=grace_days)
-    t["quarter_due"] = quarter_label(t["end_date"])
-    if quarter is not None:
-        q = Quarter.parse(quarter)
+    cal = getattr(data, "calendar", CALENDAR)
+    q = None if quarter is None else Quarter.parse(quarter, cal)
+    t["quarter_due"] = quarter_label(t["end_date"], cal if q is None else q.cal)
+    if q is not None:
         t = t[q.contains(t["end_date"])]
     t = t.assign(
         ending=1,

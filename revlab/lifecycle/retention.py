@@ -122,9 +122,10 @@ def revenue_retention(
     """
     t = _terms.terms(src)
     at = _terms.as_of(src, t)
-    q0 = Quarter.containing(t["start_date"].min() + pd.DateOffset(years=1))
-    q1 = Quarter.latest_complete(at)
-    q0, q1 = Quarter.parse(first) if first else q0, Quarter.parse(last) if last else q1
+    cal = src.calendar
+    q0 = Quarter.containing(t["start_date"].min() + pd.DateOffset(years=1), cal)
+    q1 = Quarter.latest_complete(at, cal)
+    q0, q1 = Quarter.parse(first, cal) if first else q0, Quarter.parse(last, cal) if last else q1
     if q1 < q0:
         raise LifecycleError(
             f"revenue retention needs a year of subscriptions before a complete quarter; the "
@@ -194,7 +195,7 @@ def quarter_summary(
     """
     from revlab.lifecycle.contractual import renewal_rates
 
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     money = revenue_retention(src, first=q.previous, last=q, level=level, seed=seed)
     rows = []
     for one in (q.previous, q):

@@ -181,7 +181,7 @@ def acquisition_cost(
         out = pd.concat(parts).groupby("channel", sort=False)[["spend", "won"]].sum()
         out = out.reset_index()
     else:
-        out = _segment_cost(src, [Quarter.parse(q) for q in quarters])
+        out = _segment_cost(src, [Quarter.parse(q, src.calendar) for q in quarters])
     out = out[out[by] != ALL]
     total = pd.DataFrame([{by: ALL, "spend": out["spend"].sum(), "won": out["won"].sum()}])
     out = pd.concat([out, total], ignore_index=True).astype({"won": "int64"})

@@ -60,7 +60,9 @@ def open_pipeline(
     opps = _base.cut(src, at).table("opportunities")
     open_ = opps.filter(~opps.is_closed)
     if quarter is not None:
-        open_ = open_.filter(_base.in_quarter(open_.close_date, Quarter.parse(quarter)))
+        open_ = open_.filter(
+            _base.in_quarter(open_.close_date, Quarter.parse(quarter, src.calendar))
+        )
     return open_
 
 

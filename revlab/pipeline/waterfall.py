@@ -122,7 +122,7 @@ def movements(
         ``stage_start``, ``stage_end`` (start values are null for deals not in the opening
         pipeline).
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     start, end = _window(src, q, start, end)
     by = _base.group_columns(by)
     s, e = _cuts(src, start, end)
@@ -192,7 +192,7 @@ def waterfall(
         nothing; see :mod:`revlab._amounts`).
     """
     by = _base.group_columns(by)
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     start, end = _window(src, q, start, end)
     m = movements(src, quarter=q, start=start, end=end, by=by)
     in_open = m.amount_start.notnull()
@@ -291,7 +291,7 @@ def closed_in_window(
         ``outcome`` (won, lost), ``source`` (opening, entered), ``deals``, ``amount``: four
         rows, zero where nothing happened.
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     start, end = _window(src, q, start, end)
     s, e = _cuts(src, start, end)
     s = s.select(

@@ -40,6 +40,8 @@ def cli_report(args: argparse.Namespace) -> int:
             parameters=[tuple(p) for p in args.parameter],
             notebooks_dir=args.notebooks,
             strict=args.strict,
+            fiscal_year_start=args.fiscal_year_start,
+            fiscal_year_named_by=args.fiscal_year_named_by,
             currency=getattr(args, "currency", ""),
         )
     except (ParameterError, PeriodError) as exc:

@@ -22,6 +22,8 @@ RESERVED = {
     "as_of": "--as-of",
     "output_dir": "--out",
     "journal_dir": "--out",
+    "fiscal_year_start": "--fiscal-year-start",
+    "fiscal_year_named_by": "--fiscal-year-named-by",
     "reporting_currency": "--currency",
 }
 #: Smallest value of numeric parameters (every other number must be 0 or more).

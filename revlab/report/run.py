@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from revlab.periods import Quarter
+from revlab.periods import CALENDAR, FiscalCalendar, Quarter
 from revlab.report import html as pages
 from revlab.report import params as nbparams
 from revlab.report import scorecard
@@ -83,6 +83,7 @@ def prepare(
     notebooks: Sequence[Path],
     log: Callable[[str], None] = print,
     full_check_max_rows: int | None = None,
+    calendar: FiscalCalendar = CALENDAR,
     currency: str = "",
 ) -> tuple[Any, Quarter, str]:
     """Check the source and the quarter before anything runs; return them resolved.
@@ -90,7 +91,8 @@ def prepare(
     A source of up to ``full_check_max_rows`` rows in all (default
     :data:`FULL_CHECK_MAX_ROWS`) is validated in full, which reads every row into memory; a
     larger one only for what its schema and row counts show (no table empty, no required
-    column missing), and the log says so and how to run the full check.
+    column missing), and the log says so and how to run the full check. The quarter is read
+    on ``calendar`` (``FY2027Q1`` on a fiscal one), and the targets' labels must match it.
     """
     from revlab.present import data_end
     from revlab.sources import (
@@ -128,10 +130,12 @@ def prepare(
         )
     src.reporting_currency  # noqa: B018 - a currency the data cannot report in fails here
     end = data_end(src)
+    src = src.on_calendar(calendar)
+    src.check_calendar()
     if quarter in ("", "latest"):
-        q = Quarter.latest_covered(end)
+        q = Quarter.latest_covered(end, calendar)
     else:
-        q = Quarter.parse(quarter)
+        q = Quarter.parse(quarter, calendar)
         _check_in_range(src, q, end)
     if as_of:
         try:
@@ -158,7 +162,7 @@ def _check_in_range(src, q: Quarter, end: pd.Timestamp | None) -> None:
         return
     start = min(starts)
     if q.start > end or q.end <= start:
-        first, last = Quarter.containing(start), Quarter.containing(end)
+        first, last = Quarter.containing(start, q.cal), Quarter.containing(end, q.cal)
         raise SourceError(
             f"quarter {q} is outside the data, which cover {start:%Y-%m-%d} to {end:%Y-%m-%d} "
             f"({first} to {last}); pick a quarter in that range, or --quarter latest."
@@ -193,6 +197,8 @@ def build(
     progress: bool = True,
     strict: bool = False,
     log: Callable[[str], None] = print,
+    fiscal_year_start: int = 1,
+    fiscal_year_named_by: str = "end",
     currency: str = "",
 ) -> ReportResult:
     """Produce ``<out>/<quarter>/`` (HTML per notebook, scorecard) and ``<out>/index.html``.
@@ -200,9 +206,12 @@ def build(
     ``notebooks_dir`` defaults to :func:`default_notebooks`. A section whose data fall short
     is skipped in its page, listed on the scorecard and in the log, and the report goes on;
     with ``strict`` any such skip fails the run instead (:class:`SectionsSkipped`), keeping the
-    previous report.
+    previous report. ``fiscal_year_start`` (month 1-12; 1 is calendar quarters) and
+    ``fiscal_year_named_by`` set the quarters of every notebook, and the folder's name.
     """
     from revlab.sources import resolve_path
+
+    calendar = FiscalCalendar(fiscal_year_start, fiscal_year_named_by)
 
     folder = default_notebooks() if notebooks_dir is None else resolve_path(notebooks_dir)
     notebooks = find_notebooks(folder)
@@ -213,6 +222,7 @@ def build(
     currency = _checked_currency(currency)
     source_text, q, label = prepare(
         source=source, quarter=quarter, as_of=as_of, notebooks=notebooks, log=log,
+        calendar=calendar,
         currency=currency,
     )  # fmt: skip
     label = source_name(label)  # pages name the source; the full path is in the log and code
@@ -251,6 +261,8 @@ def _build_locked(
         "output_dir": str(work),
         "journal_dir": str(out / JOURNAL_NAME),  # kept across runs, beside the quarters
     }
+    if not q.cal.is_calendar:  # calendar quarters are the notebooks' default
+        shared.update(fiscal_year_start=q.cal.start_month, fiscal_year_named_by=q.cal.named_by)
     seconds = _run_all(
         notebooks, specs, {**shared, **user}, work, out / f"{q}.failed", progress, log
     )

@@ -17,7 +17,6 @@ from pathlib import Path
 import nbformat
 
 from revlab import _currency
-from revlab.periods import Quarter
 from revlab.present import METRIC_MIME, SKIP_MIME, change, fmt, money, pct
 from revlab.report.html import PageInfo, banner
 
@@ -179,7 +178,7 @@ def number_table(sections: list[Section], quarter: str) -> str:
     target = _metric(sections, "bookings_target", "funnel")
     attained = _metric(sections, "attainment", "funnel")
     if booked is not None:
-        before = str(Quarter.parse(quarter).previous)
+        before = _previous_label(quarter)
         for field, label in (("value", quarter), ("previous", before)):
             rows.append(
                 (label, "booked", fmt(_value(booked, field), "money"),
