@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from revlab.errors import Shortfall
 from revlab.forecast import aggregates as agg
 from revlab.forecast._errors import ForecastError
 from revlab.forecast.funnel_data import state_at
@@ -26,6 +27,8 @@ from revlab.periods import Quarter
 #: Columns of :func:`weekly_trend`'s frame.
 COLUMNS = ("as_of", "weeks_left", "booked", "p10", "median", "p90", "prob_hit_target",
            "target", "actual")  # fmt: skip
+
+_ENABLE = "The trend follows the odds of reaching the quarter's target, so it needs one."
 
 
 def week_starts(quarter: Quarter | str) -> pd.DatetimeIndex:
@@ -74,13 +77,20 @@ def weekly_trend(
         ``as_of``, ``weeks_left`` (to the quarter's end), ``booked`` (won in the quarter by
         then), ``p10``/``median``/``p90`` of the quarter's total, ``prob_hit_target``,
         ``target`` and ``actual`` (the quarter's final bookings, NaN until it has ended).
+
+    Raises
+    ------
+    Shortfall
+        When the quarter has no target (the trend follows the odds of reaching it).
     """
     from revlab.forecast.api import quarter_target
 
     q = Quarter.parse(quarter)
     fc = _fit(src, q, fit, method, model_config, sampler_config, n_sims, random_seed)
     fc = fc.checked() if check else fc
-    value, _ = quarter_target(src, q, override=target)
+    value, note = quarter_target(src, q, override=target)
+    if not np.isfinite(value):
+        raise Shortfall("The in-quarter trend", note, enable=_ENABLE)
     last = pd.Timestamp(src.as_of) if src.as_of is not None else q.end
     starts = week_starts(q)
     starts = starts[(starts >= fc.as_of) & (starts <= last)]
