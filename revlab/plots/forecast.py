@@ -196,7 +196,7 @@ def plot_forecast_trend(trend: pd.DataFrame, *, target: float | None = None, axe
         ax.axhline(target, color="C3", linestyle="--", linewidth=2, label="Target")
     _money_axis(ax.yaxis)
     ax.set_ylabel("Bookings in the quarter")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="lower right", fontsize="small")  # booked rises to the upper right
     low.plot(t, trend["prob_hit_target"], color="C0", linewidth=2, marker="o")
     for level in (0.2, 0.8):
         low.axhline(level, color=ALL_COLOUR, linestyle=":", linewidth=1)
