@@ -3,7 +3,8 @@
 The usual call is :func:`forecast` on a source cut at the as-of date; it returns a
 :class:`QuarterForecast` (draws of the quarter's bookings, their path and sources, the target,
 the sampler diagnostics). :func:`scenarios` replays it under what-ifs, :func:`backtest` scores it
-and the baselines on past quarters. PyMC loads only when a model is fitted.
+and the baselines on past quarters, :func:`weekly_trend` re-makes a quarter's forecast at each
+week's start from one fit. PyMC loads only when a model is fitted.
 """
 
 from revlab import _blas, _notices
@@ -24,6 +25,7 @@ from revlab.forecast.journal import Journal, track_record
 from revlab.forecast.result import QuarterForecast
 from revlab.forecast.simulate import Scenario
 from revlab.forecast.timeseries_model import TimeSeriesModel, monthly_series
+from revlab.forecast.trend import weekly_trend, when_clear
 
 # Before PyTensor loads (nothing above imports it; tests/test_blas.py checks): link the system
 # OpenBLAS, or say there is none. Here, in a package that uses PyMC, not on `import revlab`.
@@ -57,4 +59,6 @@ __all__ = [
     "track_record",
     "stage_weighted",
     "summary",
+    "weekly_trend",
+    "when_clear",
 ]

@@ -57,6 +57,7 @@ def backtest(
     n_sims: int | None = None,
     random_seed: int | None = None,
     journal: Journal | None = None,
+    fits: dict | None = None,
 ) -> pd.DataFrame:
     """Forecast each of the last ``quarters`` quarters as of its start, with each method.
 
@@ -64,7 +65,9 @@ def backtest(
     (funnel with leads, the deals-only model on a deals export) and both baselines. With a
     ``journal``, a forecast already kept for the same quarter, cut, method, settings, data and
     versions is read back instead of refitted, and every new one is kept (``reused`` says
-    which were read). Every quarter is forecast with ``random_seed`` and ``n_sims`` exactly as
+    which were read). ``fits``, a dict, receives each funnel or deals-only forecast fitted here
+    (not one read back), keyed by quarter, so :func:`~revlab.forecast.trend.weekly_trend`
+    reuses the fit. Every quarter is forecast with ``random_seed`` and ``n_sims`` exactly as
     :func:`~revlab.forecast.forecast` would be called by a report of the quarter before (None:
     the models' posterior draws, 2,000 for the baselines), so that report's own forecast, kept
     in the journal, is this backtest's forecast of the quarter and is read back.
@@ -109,6 +112,8 @@ def backtest(
                         sampler_config=sampler_config, n_sims=n_sims, random_seed=seed,
                     )  # fmt: skip
                     entry = {"samples": kept_draws(fc.samples), "trustworthy": fc.trustworthy}
+                    if fits is not None and method in ("funnel", "deals"):
+                        fits[str(q)] = fc
                     if journal:
                         journal.put(key, fc, kind="backtest", settings=settings, data=data)
                 else:

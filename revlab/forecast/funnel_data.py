@@ -7,6 +7,7 @@ simulation starts from the same state (open deals, open leads, the quarter still
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
@@ -268,12 +269,7 @@ def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won, arri
         index="channel", columns="segment", values="n", aggfunc="sum", fill_value=0
     )
     mix = mix.reindex(index=list(channels), columns=list(segments), fill_value=0)
-    od = agg.open_deals(src)
-    od = od.assign(
-        stage_i=od["stage"].map(si).fillna(0).astype(int),
-        segment_i=od["segment"].map(gi).astype(int),
-        channel_i=od["channel"].map(ci).astype(int),
-    )
+    od = _coded(agg.open_deals(src), si, gi, ci)
     return FunnelData(
         as_of=at,
         quarter=q,
@@ -303,6 +299,62 @@ def _layout(src, q, at, channels, segments, stages, vol, leads, deals, won, arri
         open_deals=od,
         has_dq=bool((leads["status"] == "disqualified").any()),
         leads_are_deals=arrivals == "opportunities",
+    )
+
+
+def _coded(od: pd.DataFrame, si: dict, gi: dict, ci: dict) -> pd.DataFrame:
+    """Open deals with their stage, segment and channel codes (an unknown stage is the first)."""
+    return od.assign(
+        stage_i=od["stage"].map(si).fillna(0).astype(int),
+        segment_i=od["segment"].map(gi).astype(int),
+        channel_i=od["channel"].map(ci).astype(int),
+    )
+
+
+def state_at(data: FunnelData, src) -> FunnelData:
+    """``data`` with the bookings, open deals and open leads of a later cut ``src``.
+
+    What a fit learned (rates, times, sizes, the mix, the history) stays; only the state the
+    simulation starts from moves to ``src``'s as-of date, so a fitted posterior can forecast
+    the same quarter from any later date of it without refitting.
+
+    Raises
+    ------
+    ForecastError
+        When the cut is not after the fit's as-of date or not inside the quarter, or an open
+        deal or lead has a segment or channel the fit never saw.
+    """
+    at, q = agg._at(src), data.quarter
+    if not data.as_of <= at < q.end:
+        raise ForecastError(
+            f"state as of {at:%Y-%m-%d}: a fit as of {data.as_of:%Y-%m-%d} forecasts {q} from "
+            f"dates between then and the quarter's end ({q.last_day:%Y-%m-%d})."
+        )
+    gi = {g: i for i, g in enumerate(data.segments)}
+    ci = {c: i for i, c in enumerate(data.channels)}
+    si = {s: i for i, s in enumerate(data.stages)}
+    od = agg.open_deals(src)
+    leads = NO_LEADS if data.leads_are_deals else agg.lead_cohorts(src)
+    leads = leads[(leads["status"] == "open").to_numpy()]
+    for what, frame in (("open deals", od), ("open leads", leads)):
+        for col, known in (("segment", gi), ("channel", ci)):
+            new = sorted(set(frame[col]) - set(known))
+            if new:
+                raise ForecastError(
+                    f"{what} as of {at:%Y-%m-%d} have {col} {', '.join(map(repr, new))}, which "
+                    f"the fit as of {data.as_of:%Y-%m-%d} never saw; fit again from a later "
+                    "date to forecast them."
+                )
+    n_g = len(data.segments)
+    lseg = leads["segment"].map(gi).to_numpy()
+    lcell = leads["channel"].map(ci).to_numpy() * n_g + lseg
+    return dataclasses.replace(
+        data,
+        as_of=at,
+        booked=agg.booked(src, q),
+        lead_open=Rows.censored(leads, lcell, lseg, COARSE_EDGES),
+        open_deals=_coded(od, si, gi, ci),
+        notes=list(data.notes),
     )
 
 

@@ -182,8 +182,28 @@ def simulate(
         return _simulate(model, n_sims, random_seed, scenario or Scenario(), target)
 
 
-def _simulate(model, n_sims, random_seed, sc: Scenario, target) -> QuarterForecast:
-    data: FunnelData = model.data_
+def simulate_from(
+    model,
+    state: FunnelData,
+    *,
+    n_sims: int | None = None,
+    random_seed: int | None = None,
+    scenario: Scenario | None = None,
+    target: float | None = None,
+) -> QuarterForecast:
+    """Draws of the quarter's bookings from ``state``, with ``model``'s posterior, no refit.
+
+    ``state`` is the model's own inputs with a later as-of date's bookings, open deals and open
+    leads (:func:`~revlab.forecast.funnel_data.state_at`); :func:`simulate` is this call from
+    the fit's own state. Lead volume keeps its fitted trend, read at the later date.
+    """
+    with scipy.fft.set_workers(os.cpu_count() or 1):
+        return _simulate(model, n_sims, random_seed, scenario or Scenario(), target, state)
+
+
+def _simulate(model, n_sims, random_seed, sc: Scenario, target, data=None) -> QuarterForecast:
+    data: FunnelData = model.data_ if data is None else data
+    since_fit = (data.as_of - model.data_.as_of) / pd.Timedelta(days=365.25)  # years
     draws = posterior_arrays(model)
     total = draws["q"].shape[0]
     n_sims = int(n_sims or total)
@@ -198,7 +218,7 @@ def _simulate(model, n_sims, random_seed, sc: Scenario, target) -> QuarterForeca
     draws["later"] = _paths.later_stages(draws["adv_mu"], draws["adv_sigma"], n_grid)
     kernel = win_kernel(draws, data, edges, sc)
     existing = _existing_expected(draws, data, kernel)
-    new = _new_expected(draws, data, edges, sc, mix, kernel, reps, streams[3])
+    new = _new_expected(draws, data, edges, sc, mix, kernel, reps, streams[3], since_fit)
     parts = {
         "open_pipeline": _pipeline(draws, data, edges, sc, reps, streams[1]),
         "existing_leads": _from_leads(existing, draws, sc, reps, streams[2]),
@@ -332,8 +352,14 @@ def _mix_draws(data: FunnelData, m: int, rng) -> np.ndarray:
     return g / g.sum(axis=-1, keepdims=True)
 
 
-def _new_expected(draws, data, edges, sc: Scenario, mix, kernel, reps: int, rng) -> np.ndarray:
-    """Expected wins per (draw, replicate, cell, week) from leads still to arrive."""
+def _new_expected(
+    draws, data, edges, sc: Scenario, mix, kernel, reps: int, rng, since_fit: float = 0.0
+) -> np.ndarray:
+    """Expected wins per (draw, replicate, cell, week) from leads still to arrive.
+
+    ``since_fit`` (years from the fit's as-of date to ``data``'s) places the volume trend,
+    whose time axis starts at the fit's as-of date.
+    """
     m = draws["q"].shape[0]
     n_c, n_g = len(data.channels), len(data.segments)
     days = kernel.shape[2]
@@ -343,7 +369,7 @@ def _new_expected(draws, data, edges, sc: Scenario, mix, kernel, reps: int, rng)
     month = when.month.to_numpy() - 1
     log_rate = (
         draws["vol_intercept"][..., None]
-        + draws["vol_growth"][..., None] * ((j + 0.5) / 365.25)
+        + draws["vol_growth"][..., None] * ((j + 0.5) / 365.25 + since_fit)
         + draws["season_amp"][..., None] * draws["season"][:, None, month]
     )
     arrivals = np.exp(log_rate) / 7.0 * exposure * sc.volume_factor(data.channels)[:, None]

@@ -61,7 +61,8 @@ FIGURES = {
     ),
     "forecast": (
         "plot_backtest", "plot_backtest_coverage", "plot_bookings_by_source",
-        "plot_forecast_distribution", "plot_forecast_fan", "plot_scenarios",
+        "plot_forecast_distribution", "plot_forecast_fan", "plot_forecast_trend",
+        "plot_scenarios",
     ),
     "pipeline": ("plot_slip_win_rates", "plot_waterfall"),
     "lifecycle": (

@@ -1,7 +1,8 @@
-"""Figures of the forecast: distribution, path, sources, backtests and scenarios.
+"""Figures of the forecast: distribution, path, sources, backtests, scenarios and the trend.
 
 The predictive distribution of the quarter, its path week by week, where bookings come from,
-what backtests say about trusting it, and what-if scenarios.
+what backtests say about trusting it, what-if scenarios, and how the forecast moved through a
+quarter.
 
 Every function draws a frame computed by :mod:`revlab.forecast` on the Axes it is given (a new
 one otherwise) and returns it; nothing here queries data or changes global style.
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from revlab import _currency
+from revlab.plots._common import ALL_COLOUR, COLOURS
 from revlab.plots._common import axes as _axes
 
 FAN_ALPHAS = {95: 0.15, 80: 0.25, 50: 0.4}
@@ -160,3 +163,44 @@ def plot_scenarios(frame: pd.DataFrame, *, target: float | None = None, ax=None)
     _money_axis(ax.xaxis)
     ax.set_xlabel("Expected bookings (bars: 80% interval)")
     return ax
+
+
+#: Colour of bookings already won (as the pipeline waterfall's won bar).
+WON = COLOURS[2]
+
+
+def plot_forecast_trend(trend: pd.DataFrame, *, target: float | None = None, axes=None):
+    """The quarter's forecast re-made each week: median and 80% band, booked, actual, P(target).
+
+    ``trend`` is :func:`revlab.forecast.weekly_trend`'s frame. The upper panel shows the
+    forecast of the quarter's total at each week's start beside what was booked by then, the
+    quarter's final bookings and the target; the lower one the probability of reaching the
+    target. ``axes`` is a pair of Axes (a new two-panel figure otherwise); both are returned.
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, 1, sharex=True, figsize=(8, 6), height_ratios=(3, 1))
+    ax, low = axes
+    t = trend["as_of"]
+    ax.fill_between(t, trend["p10"], trend["p90"], color="C0", alpha=0.25, lw=0,
+                    label="80% interval")  # fmt: skip
+    ax.plot(t, trend["median"], color="C0", linewidth=2, marker="o", label="Forecast (median)")
+    ax.plot(t, trend["booked"], color=WON, linewidth=2, marker="o", label="Booked to date")
+    actual = trend["actual"].iloc[-1] if len(trend) else np.nan
+    if np.isfinite(actual):
+        ax.axhline(actual, color="black", linestyle=":", linewidth=1.5, label="Actual total")
+    if target is not None and np.isfinite(target):
+        ax.axhline(target, color="C3", linestyle="--", linewidth=2, label="Target")
+    _money_axis(ax.yaxis)
+    ax.set_ylabel("Bookings in the quarter")
+    ax.legend(loc="lower right", fontsize="small")  # booked rises to the upper right
+    low.plot(t, trend["prob_hit_target"], color="C0", linewidth=2, marker="o")
+    for level in (0.2, 0.8):
+        low.axhline(level, color=ALL_COLOUR, linestyle=":", linewidth=1)
+    low.set_ylim(-0.02, 1.02)
+    low.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    low.set_ylabel("P(target)")
+    low.set_xlabel("Week's start")
+    ax.figure.autofmt_xdate()
+    return ax, low
