@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -381,6 +382,11 @@ def table(
     ):
         for col in cols:
             formats[col] = lambda v, u=unit: fmt(v, u)
+    for col in shown.columns:  # a date reads as a date, not as "2026-07-06 00:00:00"
+        if col not in formats and pd.api.types.is_datetime64_any_dtype(shown[col]):
+            stamps = pd.to_datetime(shown[col]).dropna()
+            pattern = "%Y-%m-%d" if (stamps == stamps.dt.normalize()).all() else "%Y-%m-%d %H:%M"
+            formats[col] = _date_writer(pattern)
     styler = shown.style.format(formats, escape="html", na_rep="n/a").hide(axis="index")
     names = {**(labels or {})}
     styler = styler.relabel_index(
@@ -403,6 +409,10 @@ def table(
             )
         )
     return styler
+
+
+def _date_writer(pattern: str) -> Callable[[Any], str]:
+    return lambda v: "n/a" if pd.isna(v) else pd.Timestamp(v).strftime(pattern)
 
 
 def _numeric(column: pd.Series) -> bool:

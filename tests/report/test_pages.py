@@ -238,6 +238,11 @@ def test_table_headers_are_written_for_a_reader():
     assert ">Cost per opportunity<" in html and ">Decided<" in html and ">Successes<" in html
     assert ">Channel<" in html and "cost_per_opportunity" not in html
     assert "$12" in html  # formats still apply to the renamed column
+    dated = pd.DataFrame({"as_of": pd.to_datetime(["2026-07-06", "2026-07-13"]), "x": [1, 2]})
+    shown = table(dated).to_html()
+    assert ">2026-07-06<" in shown and "00:00:00" not in shown  # dates read as dates
+    timed = pd.DataFrame({"at": pd.to_datetime(["2026-07-06 09:30"])})
+    assert ">2026-07-06 09:30<" in table(timed).to_html()
     # names read left-aligned (the channel column), figures stay right-aligned
     style = html.split("</style>")[0]
     assert "th.col_heading.col0 {\n  text-align: left;" in style
