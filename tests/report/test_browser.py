@@ -107,3 +107,60 @@ def test_pages_show_images_and_headline_figures_in_chromium(report_env, tmp_path
     page = probe(result.folder / "01_test.html", ["Channels seen"], tmp_path)
     assert page["images"] >= 1 and page["loaded"] == page["images"], page
     assert all(page["visible"].values()), page
+
+
+def screenshot(page, png, tmp_path) -> None:
+    """A full-width screenshot of ``page`` as a reviewer's browser draws it (kept in tmp)."""
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--disable-background-networking", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'chrome-profile'}", "--window-size=1200,2400",
+         f"--screenshot={png}", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+def test_every_page_of_the_demo_report_reads_clean_in_chromium(tmp_path, duckdb_file):
+    """The demo report's pages as a reviewer opens them: figures load, no warnings, no paths."""
+    import warnings
+
+    from revlab import demo
+    from revlab.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = demo.simulate(n_leads=6_000).tables
+    source = duckdb_file(tables, tmp_path / "demo.duckdb")
+    out = tmp_path / "reports"
+    fast = ["-p", "draws", "200", "-p", "tune", "200", "-p", "backtest_quarters", "1"]
+    code = main(["report", "--quarter", "2026Q3", "--source", str(source), "--out", str(out),
+                 *fast])  # fmt: skip
+    assert code == 0
+    folder = out / "2026Q3"
+    # leaf cells a reader sees: the attainment figure and the bookings row of the number table
+    # (at these fast settings the forecast's fit fails its diagnostics, so it is not shown)
+    scorecard = probe(
+        folder / "index.html", ["Attainment (bookings / target)", "booked"], tmp_path
+    )
+    assert "Last 8 quarters" in (folder / "index.html").read_text(encoding="utf-8")
+    assert all(scorecard["visible"].values()), scorecard
+    pages = sorted(p for p in folder.glob("*.html") if not p.name.endswith(".code.html"))
+    assert len(pages) == 6  # the scorecard and five notebooks
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in text, page.name
+        assert "Warning:" not in text, page.name  # no warning text either
+        assert str(tmp_path) not in text and ".partial" not in text, page.name  # no paths
+        assert "Traceback" not in text and "http://" not in text.replace(
+            "http://www.w3.org", ""
+        ), page.name
+        found = probe(page, [], tmp_path)
+        assert found["loaded"] == found["images"], (page.name, found)
+        png = tmp_path / "screenshots" / f"{page.stem}.png"
+        png.parent.mkdir(exist_ok=True)
+        screenshot(page, png, tmp_path)
+        assert png.exists() and png.stat().st_size > 20_000, page.name  # drawn, not blank
+    figures = list((folder / "figures").glob("*.png"))
+    assert figures and len(list((folder / "figures").glob("*.svg"))) == len(figures)
