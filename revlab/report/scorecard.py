@@ -346,7 +346,7 @@ def skip_reason(skip: dict) -> str:
         return f"it builds on {skip['because']}, which was skipped"
     reason = skip.get("reason", "").strip().rstrip(".")
     if skip.get("same_as"):
-        return f"as for {skip['same_as']}, {reason}" if reason else f"as {skip['same_as']}"
+        return f"for the same reason as {skip['same_as']}"  # said once, on that line
     return reason or "the data could not support it"
 
 
