@@ -53,7 +53,7 @@ def roll_up(src, quarter: str | Quarter, as_of: str | pd.Timestamp | None = None
         is on its own and in no level), ``deals`` (cumulative likewise) and ``added`` (the
         amount of the deals called in that category alone).
     """
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     at = pd.Timestamp(as_of) if as_of is not None else src.as_of
     won_amount, won_deals = _won(src.at(at) if at is not None else src, q)
     pipe = open_pipeline(src, at=at, quarter=q)
@@ -149,7 +149,7 @@ def call_backtest(
         given = model_backtest is not None and len(model_backtest)
         quarters = list(dict.fromkeys(model_backtest["quarter"])) if given else 4
     chosen = backtest_quarters(src, quarters) if isinstance(quarters, int) else quarters
-    rows = [_quarter_row(src, Quarter.parse(q), history) for q in chosen]
+    rows = [_quarter_row(src, Quarter.parse(q, src.calendar), history) for q in chosen]
     table = pd.DataFrame(rows)
     table["commit"] = table[f"commit_{as_of}"]
     table["commit_met"] = table["actual"] >= table["commit"]
@@ -233,7 +233,7 @@ def rep_calls(
     """
     chosen = backtest_quarters(src, quarters) if isinstance(quarters, int) else quarters
     parts = []
-    for q in map(Quarter.parse, chosen):
+    for q in (Quarter.parse(x, src.calendar) for x in chosen):
         at = q.start if as_of == "start" else q.start + pd.Timedelta(days=q.days // 2)
         cols = ("opportunity_id", "amount", "owner", "forecast_category")
         deals = pipeline_at(src, at, quarter=q, columns=cols)

@@ -85,7 +85,7 @@ def weekly_trend(
     """
     from revlab.forecast.api import quarter_target
 
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter, src.calendar)
     fc = _fit(src, q, fit, method, model_config, sampler_config, n_sims, random_seed)
     fc = fc.checked() if check else fc
     value, note = quarter_target(src, q, override=target)

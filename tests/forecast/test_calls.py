@@ -177,3 +177,23 @@ def test_past_calls_need_the_calls_in_the_history(called):
     assert len(calls.roll_up(src, "2026Q4"))  # today's calls are enough for today's roll-up
     with pytest.raises(Shortfall, match="stage_history table has no forecast_category"):
         calls.call_backtest(src, 2)
+
+
+def test_calls_follow_a_fiscal_calendar(called, src):
+    """FY labels (as the backtest frame carries them on a fiscal run) read on the source's year."""
+    from revlab.periods import FiscalCalendar, Quarter
+
+    fiscal = src.on_calendar(FiscalCalendar(2))
+    q = Quarter.parse("FY2027Q2", fiscal.calendar)  # 2026-05-01 to 2026-08-01
+    roll = calls.roll_up(fiscal, "FY2027Q2", "2026-05-01").set_index("category")
+    hand = _by_hand(called.tables, q, "2026-05-01")
+    assert roll.loc["Commit", "added"] == pytest.approx(hand["Commit"][0])
+    fake = pd.DataFrame({"quarter": ["FY2027Q1", "FY2027Q2"], "method": "funnel", "actual": 0.0,
+                         "median": 1.0, "q10": 0.0, "q90": 2.0, "ok": True})  # fmt: skip
+    table = calls.call_backtest(fiscal, model_backtest=fake).table
+    assert list(table["quarter"]) == ["FY2027Q1", "FY2027Q2"]
+    won = called.tables["opportunities"].query("is_won")
+    in_q = won[(won["closed_at"] >= q.start) & (won["closed_at"] < q.end)]
+    assert table.set_index("quarter").loc["FY2027Q2", "actual"] == pytest.approx(
+        in_q["amount"].sum()
+    )
