@@ -251,14 +251,19 @@ def change(new: float | None, old: float | None, *, unit: str = "count") -> str:
     if new == old:
         return "no change"
     if unit == "pct":
-        return f"{100 * (new - old):+.1f} pts"
+        return _no_sign_at_zero(f"{100 * (new - old):+.1f} pts")
     if unit == "number" and max(abs(new), abs(old)) < 1:
         diff = new - old
         digits = max(3, -math.floor(math.log10(abs(diff))))
         return f"{diff:+.{digits}f}"
     if old == 0:
         return "n/a (was 0)"
-    return f"{100 * (new / old - 1):+.1f}%"
+    return _no_sign_at_zero(f"{100 * (new / old - 1):+.1f}%")
+
+
+def _no_sign_at_zero(text: str) -> str:
+    """A change that rounds to zero reads "0.0%", neither a rise nor a fall ("-0.0%")."""
+    return text[1:] if text[:1] in "+-" and not re.search(r"[1-9]", text) else text
 
 
 # --- output ------------------------------------------------------------------------------

@@ -174,6 +174,9 @@ def test_changes_of_small_scores_are_differences_not_ratios():
     assert change(0.30, 0.25, unit="pct") == "+5.0 pts"
     assert change(120.0, 100.0, unit="money") == "+20.0%"
     assert change(12.0, 10.0, unit="number") == "+20.0%"
+    # a change that rounds to zero has no sign (the lift 8.27× against 8.27× read "-0.0%")
+    assert change(8.2699, 8.2701, unit="ratio") == "0.0%"
+    assert change(0.30001, 0.3, unit="pct") == "0.0 pts"
 
 
 def test_every_skipped_section_gets_its_own_plain_line():
