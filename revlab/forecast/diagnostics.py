@@ -88,6 +88,21 @@ class Diagnostics:
             )
         return "Sampler diagnostics FAIL: " + "; ".join(self.problems) + "."
 
+    def plain(self) -> str:
+        """The verdict for a reader who has never heard of R-hat, in one sentence."""
+        if self.ok:
+            return (
+                f"The fit can be trusted: its {self.chains} independent chains agree (largest "
+                f"R-hat {self.worst_rhat:.3f}, at most {self.rhat_max} wanted), explored the "
+                f"model well (at least {self.min_ess_bulk:,.0f} effective draws for every key "
+                f"parameter, {self.ess_min:,.0f} wanted) and none went astray (no divergent "
+                "transitions). The diagnostics are in the appendix."
+            )
+        return (
+            f"The fit cannot be trusted: {'; '.join(self.problems)}. Its numbers are not shown; "
+            "the appendix lists the parameters that failed."
+        )
+
 
 def check(
     idata,
