@@ -68,6 +68,6 @@ def test_the_report_renders_on_every_shape(name, base_company, tmp_path, duckdb_
             assert skip["reason"].strip(), (section.name, skip["analysis"])
     if _has_closed_deals(tables):  # a forecast was fitted (its page may still find it untrusted)
         fitted = [
-            s for s in sections["03_forecast"].skipped if s["analysis"].startswith("The forecast")
+            s for s in sections["03_forecast"].skipped if s["analysis"].startswith("The forecast of ")
         ]
         assert not fitted, fitted
